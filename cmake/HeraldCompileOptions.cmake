@@ -1,6 +1,6 @@
 # Warning and sanitizer flags shared by every Herald target (herald_target_defaults).
 set(HERALD_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough)
 if(HERALD_WERROR)
   list(APPEND HERALD_WARNINGS -Werror)
 endif()

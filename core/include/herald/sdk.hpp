@@ -1,0 +1,526 @@
+// Herald plugin SDK: a header-only C++ layer over the C ABI (plugin_abi.h) so a plugin author writes
+// classes. Every extern "C" trampoline here catches exceptions; nothing C++ crosses the boundary.
+//
+//   class MyStage : public herald::sdk::Stage {
+//    public:
+//     MyStage(MyPlugin& plugin, const herald::sdk::Config& config);
+//     herald::sdk::Verdict process(herald::sdk::StageCall& call) override;
+//   };
+//   class MyPlugin : public herald::sdk::Plugin {
+//    public:
+//     MyPlugin(herald::sdk::Host host, const herald::sdk::Config& config);
+//   };
+//   herald::sdk::PluginSpec<MyPlugin> herald_spec() {
+//     return herald::sdk::PluginSpec<MyPlugin>("mine", "1.0.0", "what it does")
+//         .stage<MyStage>("my_stage", "what the stage does", {herald::sdk::key_string("k", "\"v\"", "doc")});
+//   }
+//   HERALD_PLUGIN(MyPlugin, herald_spec)
+//
+// Optional: a static `void validate(const Config&, Errors&)` on the plugin or a stage class adds deep
+// validation that `herald check-config` runs without initialising the plugin.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "herald/config_values.hpp"
+#include "herald/plugin_abi.h"
+
+namespace herald::sdk {
+
+inline herald_str to_str(std::string_view s) { return herald_str{s.data(), s.size()}; }
+inline std::string_view view(herald_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
+
+enum class Verdict : uint32_t {
+  kContinue = HERALD_VERDICT_CONTINUE,
+  kReject = HERALD_VERDICT_REJECT,
+  kDefer = HERALD_VERDICT_DEFER,
+};
+
+// Thrown inside a plugin to fail init/create/start with a reason; the trampoline turns it into an error.
+class PluginError : public std::runtime_error {
+ public:
+  explicit PluginError(const std::string& message, herald_reason reason = HERALD_REASON_UNSPECIFIED_ERROR)
+      : std::runtime_error(message), reason_(reason) {}
+  herald_reason reason() const { return reason_; }
+
+ private:
+  herald_reason reason_;
+};
+
+namespace detail {
+// The host API of this plugin's host. One plugin per shared object (hidden visibility), so one value.
+inline const herald_host_v1* g_api = nullptr;
+inline herald_host_ctx* g_ctx = nullptr;
+}  // namespace detail
+
+// One labelled metric series. Cheap to copy; keep it for the hot path.
+class Metric {
+ public:
+  Metric() = default;
+  Metric(const herald_host_v1* api, herald_metric* m) : api_(api), m_(m) {}
+  void add(double v = 1.0) const { if (m_) api_->metric_add(m_, v); }
+  void set(double v) const { if (m_) api_->metric_set(m_, v); }
+  void observe(double v) const { if (m_) api_->metric_observe(m_, v); }
+  explicit operator bool() const { return m_ != nullptr; }
+
+ private:
+  const herald_host_v1* api_ = nullptr;
+  herald_metric* m_ = nullptr;
+};
+
+using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// The host as seen by a plugin: logging, loops, metrics, pipelines.
+class Host {
+ public:
+  Host(const herald_host_v1* api, herald_host_ctx* ctx) : api_(api), ctx_(ctx) {}
+  const herald_host_v1* api() const { return api_; }
+  herald_host_ctx* ctx() const { return ctx_; }
+
+  void log(herald_log_level level, std::string_view message) const { api_->log(ctx_, level, to_str(message)); }
+  void debug(std::string_view m) const { log(HERALD_LOG_DEBUG, m); }
+  void info(std::string_view m) const { log(HERALD_LOG_INFO, m); }
+  void warn(std::string_view m) const { log(HERALD_LOG_WARN, m); }
+  void error(std::string_view m) const { log(HERALD_LOG_ERROR, m); }
+
+  uint32_t loop_count() const { return api_->loop_count(ctx_); }
+  uint32_t current_loop() const { return api_->current_loop(ctx_); }
+  // Runs fn on `loop`. Returns false when the loop is stopping (fn is then dropped).
+  bool post(uint32_t loop, std::function<void()> fn) const {
+    auto* boxed = new std::function<void()>(std::move(fn));
+    int rc = api_->loop_post(ctx_, loop, &run_boxed, boxed);
+    if (rc != 0) delete boxed;
+    return rc == 0;
+  }
+
+  Metric counter(std::string_view name, std::string_view help, const Labels& labels = {}) const {
+    auto pairs = flatten(labels);
+    return Metric(api_, api_->metric_counter(ctx_, to_str(name), to_str(help), pairs.data(),
+                                             static_cast<uint32_t>(labels.size())));
+  }
+  Metric gauge(std::string_view name, std::string_view help, const Labels& labels = {}) const {
+    auto pairs = flatten(labels);
+    return Metric(api_, api_->metric_gauge(ctx_, to_str(name), to_str(help), pairs.data(),
+                                           static_cast<uint32_t>(labels.size())));
+  }
+  Metric histogram(std::string_view name, std::string_view help, const std::vector<double>& buckets,
+                   const Labels& labels = {}) const {
+    auto pairs = flatten(labels);
+    return Metric(api_, api_->metric_histogram(ctx_, to_str(name), to_str(help), pairs.data(),
+                                               static_cast<uint32_t>(labels.size()), buckets.data(),
+                                               static_cast<uint32_t>(buckets.size())));
+  }
+
+  std::string_view data_dir() const { return view(api_->data_dir(ctx_)); }
+  std::string_view node_id() const { return view(api_->node_id(ctx_)); }
+  void listener_opened(std::string_view protocol, std::string_view address) const {
+    api_->listener_opened(ctx_, to_str(protocol), to_str(address));
+  }
+
+ private:
+  static void run_boxed(void* arg) {
+    std::unique_ptr<std::function<void()>> fn(static_cast<std::function<void()>*>(arg));
+    try {
+      (*fn)();
+    } catch (const std::exception& e) {
+      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
+    } catch (...) {
+    }
+  }
+  static std::vector<herald_str> flatten(const Labels& labels) {
+    std::vector<herald_str> out;
+    out.reserve(labels.size() * 2);
+    for (const auto& [k, v] : labels) {
+      out.push_back(to_str(k));
+      out.push_back(to_str(v));
+    }
+    return out;
+  }
+
+  const herald_host_v1* api_;
+  herald_host_ctx* ctx_;
+};
+
+// A message in a pipeline. Header names starting with ':' are well-known fields (see plugin_abi.h).
+class Envelope {
+ public:
+  Envelope(const herald_host_v1* api, herald_envelope* env) : api_(api), env_(env) {}
+  std::optional<std::string_view> get(std::string_view name) const {
+    herald_str out{};
+    if (!api_->envelope_get(env_, to_str(name), &out)) return std::nullopt;
+    return view(out);
+  }
+  void set(std::string_view name, std::string_view value) { api_->envelope_set(env_, to_str(name), to_str(value)); }
+  void remove(std::string_view name) { api_->envelope_remove(env_, to_str(name)); }
+  std::string_view payload() const { return view(api_->envelope_payload(env_)); }
+  void set_payload(std::string_view payload) { api_->envelope_set_payload(env_, to_str(payload)); }
+  herald_envelope* raw() const { return env_; }
+
+ private:
+  const herald_host_v1* api_;
+  herald_envelope* env_;
+};
+
+// Resumes a deferred stage. Move-only; call exactly one of resume()/reject(), from any thread.
+class Completion {
+ public:
+  Completion(const herald_host_v1* api, herald_completion* c) : api_(api), c_(c) {}
+  Completion(Completion&& other) noexcept : api_(other.api_), c_(std::exchange(other.c_, nullptr)) {}
+  Completion& operator=(Completion&&) = delete;
+  Completion(const Completion&) = delete;
+  ~Completion() {
+    // A completion dropped without an answer would stall its envelope forever: fail it instead.
+    if (c_) reject(HERALD_REASON_UNSPECIFIED_ERROR, "deferred stage dropped its completion");
+  }
+  void resume() { finish(HERALD_VERDICT_CONTINUE, HERALD_REASON_OK, {}); }
+  void reject(herald_reason reason, std::string_view text) { finish(HERALD_VERDICT_REJECT, reason, text); }
+
+ private:
+  void finish(uint32_t verdict, herald_reason reason, std::string_view text) {
+    if (!c_) return;
+    api_->complete(std::exchange(c_, nullptr), verdict, static_cast<uint16_t>(reason), to_str(text));
+  }
+  const herald_host_v1* api_;
+  herald_completion* c_;
+};
+
+// One invocation of a stage, valid during process().
+class StageCall {
+ public:
+  StageCall(const herald_host_v1* api, herald_stage_call* call) : api_(api), call_(call) {}
+  Envelope envelope() const { return Envelope(api_, api_->call_envelope(call_)); }
+  uint32_t loop() const { return api_->call_loop(call_); }
+  std::string_view pipeline() const { return view(api_->call_pipeline(call_)); }
+  Verdict reject(herald_reason reason, std::string_view text) {
+    api_->call_reject(call_, static_cast<uint16_t>(reason), to_str(text));
+    return Verdict::kReject;
+  }
+  // Return Verdict::kDefer after calling this; hand the completion to whoever finishes the work.
+  Completion defer() { return Completion(api_, api_->call_defer(call_)); }
+
+ private:
+  const herald_host_v1* api_;
+  herald_stage_call* call_;
+};
+
+// A plugin's or stage's config (every declared default already filled in by the host).
+class Config {
+ public:
+  explicit Config(std::string_view yaml_text) : node_(YAML::Load(std::string(yaml_text))) {}
+  explicit Config(YAML::Node node) : node_(std::move(node)) {}
+  const YAML::Node& node() const { return node_; }
+  bool has(std::string_view key) const { return node_.IsMap() && node_[std::string(key)].IsDefined(); }
+  YAML::Node operator[](std::string_view key) const { return node_[std::string(key)]; }
+
+  std::string string(std::string_view key) const { return scalar(key); }
+  int64_t integer(std::string_view key) const { return node_[std::string(key)].as<int64_t>(); }
+  double number(std::string_view key) const { return node_[std::string(key)].as<double>(); }
+  bool boolean(std::string_view key) const { return node_[std::string(key)].as<bool>(); }
+  uint64_t duration_ms(std::string_view key) const {
+    return required(config_values::parse_duration_ms(scalar(key)), key, "duration");
+  }
+  uint64_t size_bytes(std::string_view key) const {
+    return required(config_values::parse_size_bytes(scalar(key)), key, "size");
+  }
+  double rate_per_second(std::string_view key) const {
+    return required(config_values::parse_rate_per_second(scalar(key)), key, "rate");
+  }
+
+ private:
+  std::string scalar(std::string_view key) const {
+    auto n = node_[std::string(key)];
+    if (!n.IsDefined() || !n.IsScalar()) throw PluginError("config key '" + std::string(key) + "' is missing");
+    return n.Scalar();
+  }
+  template <class T>
+  static T required(std::optional<T> v, std::string_view key, const char* what) {
+    if (!v) throw PluginError("config key '" + std::string(key) + "' is not a valid " + what);
+    return *v;
+  }
+  YAML::Node node_;
+};
+
+// Validation errors with paths relative to the validated node.
+class Errors {
+ public:
+  Errors(herald_error_sink* sink, herald_error_sink_fn add_fn) : sink_(sink), add_(add_fn) {}
+  void add(std::string_view path, std::string_view message) {
+    ++count_;
+    add_(sink_, to_str(path), to_str(message));
+  }
+  uint32_t count() const { return count_; }
+
+ private:
+  herald_error_sink* sink_;
+  herald_error_sink_fn add_;
+  uint32_t count_ = 0;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  // Loop thread; may run concurrently on several loops for one instance.
+  virtual Verdict process(StageCall& call) = 0;
+};
+
+class Plugin {
+ public:
+  explicit Plugin(Host host) : host_(host) {}
+  virtual ~Plugin() = default;
+  virtual void start() {}                     // control thread, loops running
+  virtual void stop() {}                      // control thread; join your threads here
+  virtual bool reconfigure(const Config&) { return false; }  // false: restart needed to apply
+  const Host& host() const { return host_; }
+
+ private:
+  Host host_;
+};
+
+// A config key declaration. default_yaml is YAML text ("10", "\"abc\"", "[a, b]"); empty = required.
+struct KeySpec {
+  std::string name;
+  herald_config_type type;
+  bool required;
+  std::string default_yaml;
+  std::string description;
+};
+inline KeySpec key(std::string name, herald_config_type type, std::string default_yaml, std::string description) {
+  return KeySpec{std::move(name), type, false, std::move(default_yaml), std::move(description)};
+}
+inline KeySpec required_key(std::string name, herald_config_type type, std::string description) {
+  return KeySpec{std::move(name), type, true, {}, std::move(description)};
+}
+
+namespace detail {
+
+inline void fill_error(herald_error* err, herald_reason reason, std::string_view message) {
+  if (!err) return;
+  err->reason = static_cast<uint16_t>(reason);
+  size_t n = std::min(message.size(), sizeof(err->message) - 1);
+  std::memcpy(err->message, message.data(), n);
+  err->message[n] = '\0';
+}
+
+// Runs fn, turning any exception into an error status for the host.
+template <class Fn>
+int guarded(herald_error* err, Fn&& fn) {
+  try {
+    fn();
+    return 0;
+  } catch (const PluginError& e) {
+    fill_error(err, e.reason(), e.what());
+  } catch (const YAML::Exception& e) {
+    fill_error(err, HERALD_REASON_INVALID_REQUEST, std::string("config: ") + e.what());
+  } catch (const std::exception& e) {
+    fill_error(err, HERALD_REASON_UNSPECIFIED_ERROR, e.what());
+  } catch (...) {
+    fill_error(err, HERALD_REASON_UNSPECIFIED_ERROR, "unknown exception");
+  }
+  return 1;
+}
+
+template <class T>
+concept HasValidate = requires(const Config& c, Errors& e) { T::validate(c, e); };
+
+template <class T>
+uint32_t validate_trampoline(herald_str yaml, herald_error_sink* sink, herald_error_sink_fn add) {
+  Errors errors(sink, add);
+  try {
+    Config config(view(yaml));
+    T::validate(config, errors);
+  } catch (const std::exception& e) {
+    errors.add("", e.what());
+  }
+  return errors.count();
+}
+
+template <class P, class S>
+int create_stage(void* plugin, herald_str yaml, void** out, herald_error* err) {
+  return guarded(err, [&] { *out = static_cast<Stage*>(new S(*static_cast<P*>(plugin), Config(view(yaml)))); });
+}
+
+inline uint32_t process_stage(void* stage, herald_stage_call* call) {
+  StageCall c(g_api, call);
+  try {
+    return static_cast<uint32_t>(static_cast<Stage*>(stage)->process(c));
+  } catch (const std::exception& e) {
+    c.reject(HERALD_REASON_UNSPECIFIED_ERROR, e.what());
+  } catch (...) {
+    c.reject(HERALD_REASON_UNSPECIFIED_ERROR, "unknown exception in stage");
+  }
+  return HERALD_VERDICT_REJECT;
+}
+
+inline void destroy_stage(void* stage) { delete static_cast<Stage*>(stage); }
+
+}  // namespace detail
+
+// Declares a plugin: its identity, config keys, stages, listeners and routes.
+template <class P>
+class PluginSpec {
+ public:
+  PluginSpec(std::string name, std::string version, std::string description)
+      : name_(std::move(name)), version_(std::move(version)), description_(std::move(description)) {}
+
+  PluginSpec& keys(std::vector<KeySpec> keys) {
+    keys_ = std::move(keys);
+    return *this;
+  }
+  template <class S>
+  PluginSpec& stage(std::string name, std::string description, std::vector<KeySpec> keys = {}) {
+    herald_stage_decl_v1 decl{};
+    decl.struct_size = sizeof(decl);
+    if constexpr (detail::HasValidate<S>) decl.validate = &detail::validate_trampoline<S>;
+    decl.create = &detail::create_stage<P, S>;
+    decl.process = &detail::process_stage;
+    decl.destroy = &detail::destroy_stage;
+    stages_.push_back(StageEntry{std::move(name), std::move(description), std::move(keys), {}, decl});
+    return *this;
+  }
+  PluginSpec& listener(std::string name, std::string description) {
+    listeners_.push_back({std::move(name), std::move(description)});
+    return *this;
+  }
+  PluginSpec& route(std::string name, std::string description) {
+    routes_.push_back({std::move(name), std::move(description)});
+    return *this;
+  }
+
+  // Builds the C descriptor. Called once; `this` must outlive the library (a function-local static).
+  const herald_plugin_v1* descriptor() {
+    key_table_ = build_keys(keys_);
+    for (auto& s : stages_) {
+      s.key_table = build_keys(s.keys);
+      s.decl.name = to_str(s.name);
+      s.decl.description = to_str(s.description);
+      s.decl.config_keys = s.key_table.data();
+      s.decl.config_key_count = static_cast<uint32_t>(s.key_table.size());
+      stage_table_.push_back(s.decl);
+    }
+    listener_table_ = build_provides(listeners_);
+    route_table_ = build_provides(routes_);
+
+    desc_ = herald_plugin_v1{};
+    desc_.struct_size = sizeof(desc_);
+    desc_.name = to_str(name_);
+    desc_.version = to_str(version_);
+    desc_.description = to_str(description_);
+    desc_.config_keys = key_table_.data();
+    desc_.config_key_count = static_cast<uint32_t>(key_table_.size());
+    desc_.stages = stage_table_.data();
+    desc_.stage_count = static_cast<uint32_t>(stage_table_.size());
+    desc_.listeners = listener_table_.data();
+    desc_.listener_count = static_cast<uint32_t>(listener_table_.size());
+    desc_.routes = route_table_.data();
+    desc_.route_count = static_cast<uint32_t>(route_table_.size());
+    if constexpr (detail::HasValidate<P>) desc_.validate = &detail::validate_trampoline<P>;
+    desc_.init = &init;
+    desc_.start = &start;
+    desc_.reconfigure = &reconfigure;
+    desc_.stop = &stop;
+    desc_.destroy = &destroy;
+    return &desc_;
+  }
+
+ private:
+  struct StageEntry {
+    std::string name, description;
+    std::vector<KeySpec> keys;
+    std::vector<herald_config_key> key_table;
+    herald_stage_decl_v1 decl;
+  };
+  struct Provide {
+    std::string name, description;
+  };
+
+  static std::vector<herald_config_key> build_keys(const std::vector<KeySpec>& keys) {
+    std::vector<herald_config_key> out;
+    for (const auto& k : keys) {
+      herald_config_key c{};
+      c.struct_size = sizeof(c);
+      c.name = to_str(k.name);
+      c.type = k.type;
+      c.required = k.required ? 1 : 0;
+      c.default_yaml = k.required ? herald_str{nullptr, 0} : to_str(k.default_yaml);
+      c.description = to_str(k.description);
+      out.push_back(c);
+    }
+    return out;
+  }
+  static std::vector<herald_provide_decl> build_provides(const std::vector<Provide>& in) {
+    std::vector<herald_provide_decl> out;
+    for (const auto& p : in) out.push_back(herald_provide_decl{sizeof(herald_provide_decl), to_str(p.name), to_str(p.description)});
+    return out;
+  }
+
+  static int init(const herald_host_v1* api, herald_host_ctx* ctx, herald_str yaml, void** out, herald_error* err) {
+    detail::g_api = api;
+    detail::g_ctx = ctx;
+    return detail::guarded(err, [&] { *out = static_cast<Plugin*>(new P(Host(api, ctx), Config(view(yaml)))); });
+  }
+  static int start(void* plugin, herald_error* err) {
+    return detail::guarded(err, [&] { static_cast<Plugin*>(plugin)->start(); });
+  }
+  static int reconfigure(void* plugin, herald_str yaml, herald_error* err) {
+    return detail::guarded(err, [&] {
+      if (!static_cast<Plugin*>(plugin)->reconfigure(Config(view(yaml))))
+        throw PluginError("this plugin applies config changes only on restart");
+    });
+  }
+  static void stop(void* plugin) {
+    herald_error ignored{};
+    detail::guarded(&ignored, [&] { static_cast<Plugin*>(plugin)->stop(); });
+  }
+  static void destroy(void* plugin) {
+    herald_error ignored{};
+    detail::guarded(&ignored, [&] { delete static_cast<Plugin*>(plugin); });
+  }
+
+  std::string name_, version_, description_;
+  std::vector<KeySpec> keys_;
+  std::deque<StageEntry> stages_;  // deque: stable addresses while descriptor() builds tables
+  std::vector<Provide> listeners_, routes_;
+  std::vector<herald_config_key> key_table_;
+  std::vector<herald_stage_decl_v1> stage_table_;
+  std::vector<herald_provide_decl> listener_table_, route_table_;
+  herald_plugin_v1 desc_{};
+};
+
+namespace detail {
+template <class P, class SpecFn>
+const void* negotiate(SpecFn spec_fn, const uint32_t* versions, uint32_t count, uint32_t* chosen) {
+  for (uint32_t i = 0; i < count; ++i) {
+    if (versions[i] == HERALD_ABI_VERSION_1) {
+      static PluginSpec<P> spec = spec_fn();
+      static const herald_plugin_v1* desc = spec.descriptor();
+      *chosen = HERALD_ABI_VERSION_1;
+      return desc;
+    }
+  }
+  return nullptr;
+}
+}  // namespace detail
+
+}  // namespace herald::sdk
+
+// Exports the plugin's entry point. Use once per shared object, at namespace scope.
+#define HERALD_PLUGIN(PluginClass, spec_fn)                                                            \
+  extern "C" HERALD_PLUGIN_EXPORT const void* herald_plugin_negotiate(const uint32_t* versions,       \
+                                                                      uint32_t count, uint32_t* chosen) { \
+    try {                                                                                              \
+      return ::herald::sdk::detail::negotiate<PluginClass>(spec_fn, versions, count, chosen);          \
+    } catch (...) {                                                                                    \
+      return nullptr;                                                                                  \
+    }                                                                                                  \
+  }

@@ -1,0 +1,19 @@
+// The herald CLI's sub-commands. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace herald::cli {
+
+using Args = std::vector<std::string>;
+
+int serve(const Args& args);
+int check_config(const Args& args);
+int plugins(const Args& args);
+int version(const Args& args);
+
+// Finds "-c FILE" / "--config FILE" / "--config=FILE"; returns empty when absent.
+std::string config_arg(const Args& args);
+
+}  // namespace herald::cli

@@ -1,0 +1,45 @@
+// herald: the server and its command-line tools.
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "cli/commands.h"
+
+namespace {
+void usage(FILE* out) {
+  std::fputs(
+      "usage: herald <command> [options]\n"
+      "  serve -c FILE          run the server with config FILE\n"
+      "  check-config FILE      check FILE and its plugins' configs; print every error\n"
+      "  plugins -c FILE        list the plugins FILE loads: version, ABI, stages, listeners, routes, config keys\n"
+      "  version                print the version and plugin ABI versions\n",
+      out);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  herald::cli::Args args(argv + 2, argv + argc);
+  static const std::map<std::string, int (*)(const herald::cli::Args&)> commands{
+      {"serve", herald::cli::serve},
+      {"check-config", herald::cli::check_config},
+      {"plugins", herald::cli::plugins},
+      {"version", herald::cli::version},
+      {"--version", herald::cli::version},
+  };
+  if (command == "help" || command == "--help" || command == "-h") {
+    usage(stdout);
+    return 0;
+  }
+  auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::fprintf(stderr, "herald: unknown command \"%s\"\n", command.c_str());
+    usage(stderr);
+    return 2;
+  }
+  return it->second(args);
+}

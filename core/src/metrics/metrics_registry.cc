@@ -1,0 +1,89 @@
+// MetricsRegistry over prometheus-cpp; the process collector is registered with the exposer.
+#include "metrics/metrics_registry.h"
+
+#include "metrics/process_collector.h"
+
+namespace herald {
+
+MetricsRegistry::MetricsRegistry() : registry_(std::make_shared<prometheus::Registry>()) {}
+MetricsRegistry::~MetricsRegistry() = default;
+
+template <class T>
+Result<prometheus::Family<T>*> MetricsRegistry::family(const std::string& name, const std::string& help) {
+  std::lock_guard lock(mutex_);
+  auto it = families_.find(name);
+  if (it != families_.end()) {
+    if (auto* f = std::get_if<prometheus::Family<T>*>(&it->second)) return *f;
+    return make_error(HERALD_REASON_ALREADY_EXISTS, "metric " + name + " is already registered with another type");
+  }
+  try {
+    prometheus::Family<T>* f = nullptr;
+    if constexpr (std::is_same_v<T, prometheus::Counter>)
+      f = &prometheus::BuildCounter().Name(name).Help(help).Register(*registry_);
+    else if constexpr (std::is_same_v<T, prometheus::Gauge>)
+      f = &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_);
+    else
+      f = &prometheus::BuildHistogram().Name(name).Help(help).Register(*registry_);
+    families_.emplace(name, f);
+    return f;
+  } catch (const std::exception& e) {
+    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
+  }
+}
+
+Result<prometheus::Counter*> MetricsRegistry::counter(const std::string& name, const std::string& help,
+                                                      const prometheus::Labels& labels) {
+  auto f = family<prometheus::Counter>(name, help);
+  if (!f) return f.error();
+  try {
+    return &f.value()->Add(labels);
+  } catch (const std::exception& e) {
+    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
+  }
+}
+
+Result<prometheus::Gauge*> MetricsRegistry::gauge(const std::string& name, const std::string& help,
+                                                  const prometheus::Labels& labels) {
+  auto f = family<prometheus::Gauge>(name, help);
+  if (!f) return f.error();
+  try {
+    return &f.value()->Add(labels);
+  } catch (const std::exception& e) {
+    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
+  }
+}
+
+Result<prometheus::Histogram*> MetricsRegistry::histogram(const std::string& name, const std::string& help,
+                                                          const prometheus::Labels& labels,
+                                                          const prometheus::Histogram::BucketBoundaries& buckets) {
+  auto f = family<prometheus::Histogram>(name, help);
+  if (!f) return f.error();
+  try {
+    return &f.value()->Add(labels, buckets);
+  } catch (const std::exception& e) {
+    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
+  }
+}
+
+Result<std::string> MetricsRegistry::serve(const std::string& listen) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen);
+    exposer_->RegisterCollectable(registry_);
+    process_ = std::make_shared<ProcessCollector>();  // the exposer holds only a weak_ptr
+    exposer_->RegisterCollectable(process_);
+    auto ports = exposer_->GetListeningPorts();
+    std::string host = listen.substr(0, listen.rfind(':'));
+    return host + ":" + std::to_string(ports.empty() ? 0 : ports.front());
+  } catch (const std::exception& e) {
+    return make_error(HERALD_REASON_SERVER_UNAVAILABLE, "cannot serve metrics on " + listen + ": " + e.what());
+  }
+}
+
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                               0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
+                                                               0.5,     1,      2.5,     5,      10};
+  return buckets;
+}
+
+}  // namespace herald

@@ -1,0 +1,42 @@
+// The host side of the plugin ABI: the herald_host_v1 function table and the per-plugin context.
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "herald/plugin_abi.h"
+
+namespace herald {
+
+class LoopGroup;
+class PipelineEngine;
+class MetricsRegistry;
+
+// What the host API reaches into; owned by the Server, outlives every plugin.
+struct HostServices {
+  LoopGroup* loops = nullptr;
+  PipelineEngine* engine = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  std::string data_dir;
+  std::string node_id;
+
+  std::mutex mutex;
+  std::vector<std::string> listeners;  // "<protocol> <address> (<plugin>)"
+  std::deque<struct MetricHandle> metric_handles;
+};
+
+struct MetricHandle {
+  enum class Kind { kCounter, kGauge, kHistogram } kind;
+  void* series;  // prometheus::Counter* / Gauge* / Histogram*
+};
+
+const herald_host_v1* host_api_v1();
+
+}  // namespace herald
+
+struct herald_host_ctx {
+  herald::HostServices* services;
+  std::string plugin;
+};

@@ -1,0 +1,71 @@
+// Server: the running herald. Loads and checks the config, initialises plugins, builds pipelines,
+// starts loops, metrics and plugin listeners; reloads on SIGHUP; shuts down in reverse order.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "config/herald_config.h"
+#include "plugin/host_api.h"
+#include "plugin/plugin_catalog.h"
+
+namespace herald {
+
+class LoopGroup;
+class MetricsRegistry;
+class PipelineEngine;
+
+class Server {
+ public:
+  explicit Server(std::string config_file);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Everything up to a serving process. On failure the error names the cause and nothing is left
+  // running or listening.
+  Status start();
+  // Re-reads the config file. A config that validates replaces pipelines and plugin configs
+  // atomically; otherwise the running config stays and the error says why. Control thread.
+  Status reload();
+  void stop();
+  // Control thread: handles SIGHUP (reload) until SIGINT or SIGTERM. The caller blocks those signals
+  // before any thread starts (block_signals()).
+  void run_until_signalled();
+  static void block_signals();
+
+  const std::string& metrics_address() const { return metrics_address_; }
+  PipelineEngine& engine() { return *engine_; }
+
+ private:
+  struct RunningPlugin {
+    std::string name;
+    std::unique_ptr<herald_host_ctx> ctx;
+    void* instance = nullptr;
+    bool started = false;
+    std::string config_text;  // effective config as YAML, to see what a reload changes
+    const herald_plugin_v1* desc = nullptr;
+  };
+  void shutdown_plugins();
+  std::map<std::string, std::shared_ptr<PluginLibrary>> loaded_libraries() const;
+
+  std::string config_file_;
+  HeraldConfig config_;
+  PluginCatalog catalog_;
+  std::unique_ptr<MetricsRegistry> metrics_;
+  std::unique_ptr<LoopGroup> loops_;
+  std::unique_ptr<PipelineEngine> engine_;
+  HostServices services_;
+  std::vector<RunningPlugin> plugins_;
+  std::string metrics_address_;
+  prometheus::Counter* reload_ok_ = nullptr;
+  prometheus::Counter* reload_failed_ = nullptr;
+  bool running_ = false;
+};
+
+}  // namespace herald
