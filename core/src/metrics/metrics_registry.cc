@@ -31,38 +31,32 @@ Result<prometheus::Family<T>*> MetricsRegistry::family(const std::string& name, 
   }
 }
 
-Result<prometheus::Counter*> MetricsRegistry::counter(const std::string& name, const std::string& help,
-                                                      const prometheus::Labels& labels) {
-  auto f = family<prometheus::Counter>(name, help);
+template <class T, class... Extra>
+Result<T*> MetricsRegistry::series(const std::string& name, const std::string& help, const prometheus::Labels& labels,
+                                   const Extra&... extra) {
+  auto f = family<T>(name, help);
   if (!f) return f.error();
   try {
-    return &f.value()->Add(labels);
+    return &f.value()->Add(labels, extra...);
   } catch (const std::exception& e) {
     return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
   }
 }
 
+Result<prometheus::Counter*> MetricsRegistry::counter(const std::string& name, const std::string& help,
+                                                      const prometheus::Labels& labels) {
+  return series<prometheus::Counter>(name, help, labels);
+}
+
 Result<prometheus::Gauge*> MetricsRegistry::gauge(const std::string& name, const std::string& help,
                                                   const prometheus::Labels& labels) {
-  auto f = family<prometheus::Gauge>(name, help);
-  if (!f) return f.error();
-  try {
-    return &f.value()->Add(labels);
-  } catch (const std::exception& e) {
-    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
-  }
+  return series<prometheus::Gauge>(name, help, labels);
 }
 
 Result<prometheus::Histogram*> MetricsRegistry::histogram(const std::string& name, const std::string& help,
                                                           const prometheus::Labels& labels,
                                                           const prometheus::Histogram::BucketBoundaries& buckets) {
-  auto f = family<prometheus::Histogram>(name, help);
-  if (!f) return f.error();
-  try {
-    return &f.value()->Add(labels, buckets);
-  } catch (const std::exception& e) {
-    return make_error(HERALD_REASON_INVALID_REQUEST, "metric " + name + ": " + e.what());
-  }
+  return series<prometheus::Histogram>(name, help, labels, buckets);
 }
 
 Result<std::string> MetricsRegistry::serve(const std::string& listen) {

@@ -41,6 +41,9 @@ class MetricsRegistry {
                                  prometheus::Family<prometheus::Histogram>*>;
   template <class T>
   Result<prometheus::Family<T>*> family(const std::string& name, const std::string& help);
+  template <class T, class... Extra>
+  Result<T*> series(const std::string& name, const std::string& help, const prometheus::Labels& labels,
+                    const Extra&... extra);
 
   std::mutex mutex_;
   std::shared_ptr<prometheus::Registry> registry_;

@@ -244,22 +244,26 @@ void Server::stop() {
   if (was_running) HLOG_INFO("herald") << "stopped";
 }
 
-void Server::block_signals() {
+namespace {
+// The signals the control thread handles with sigtimedwait; blocked everywhere else.
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  return set;
+}
+}  // namespace
+
+void Server::block_signals() {
+  sigset_t set = handled_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
 void Server::run_until_signalled() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
+  sigset_t set = handled_signals();
   for (;;) {
     timespec tick{1, 0};
     int sig = sigtimedwait(&set, nullptr, &tick);
