@@ -79,6 +79,117 @@ class Metric {
   herald_metric* m_ = nullptr;
 };
 
+namespace detail {
+// Frees a loop callback's closure on the loop's next task, so a watch or timer may be destroyed from
+// inside its own callback without freeing the closure that is running.
+template <class T>
+void release_later(const herald_host_v1* api, herald_host_ctx* ctx, uint32_t loop, std::unique_ptr<T> p) {
+  if (!p) return;
+  T* raw = p.release();
+  if (api->loop_post(ctx, loop, [](void* a) { delete static_cast<T*>(a); }, raw) != 0) delete raw;  // loop gone
+}
+}  // namespace detail
+
+// A file descriptor watched by one loop. Create and destroy it on that loop's thread; the callback
+// runs there. Destroying it (also from its own callback) stops the watch; it does not close the fd.
+class FdWatch {
+ public:
+  using Callback = std::function<void(int fd, uint32_t events)>;
+  FdWatch() = default;
+  FdWatch(const herald_host_v1* api, herald_host_ctx* ctx, uint32_t loop, int fd, uint32_t events, Callback cb)
+      : api_(api), ctx_(ctx), loop_(loop), cb_(std::make_unique<Callback>(std::move(cb))) {
+    w_ = api_->fd_watch(ctx, loop, fd, events, &trampoline, cb_.get());
+  }
+  FdWatch(FdWatch&& o) noexcept { *this = std::move(o); }
+  FdWatch& operator=(FdWatch&& o) noexcept {
+    if (this != &o) {
+      reset();
+      api_ = o.api_;
+      ctx_ = o.ctx_;
+      loop_ = o.loop_;
+      w_ = std::exchange(o.w_, nullptr);
+      cb_ = std::move(o.cb_);
+    }
+    return *this;
+  }
+  ~FdWatch() { reset(); }
+  explicit operator bool() const { return w_ != nullptr; }
+  bool modify(uint32_t events) { return w_ && api_->fd_modify(w_, events) == 0; }
+  void reset() {
+    if (w_) api_->fd_unwatch(std::exchange(w_, nullptr));
+    if (cb_) detail::release_later(api_, ctx_, loop_, std::move(cb_));
+  }
+
+ private:
+  static void trampoline(void* arg, int fd, uint32_t events) {
+    try {
+      (*static_cast<Callback*>(arg))(fd, events);
+    } catch (const std::exception& e) {
+      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
+    } catch (...) {
+    }
+  }
+  const herald_host_v1* api_ = nullptr;
+  herald_host_ctx* ctx_ = nullptr;
+  uint32_t loop_ = 0;
+  herald_fd_watch* w_ = nullptr;
+  std::unique_ptr<Callback> cb_;
+};
+
+// A timer on one loop. Create, cancel and destroy it on that loop's thread (also from its own
+// callback); the callback runs there.
+class Timer {
+ public:
+  using Callback = std::function<void()>;
+  Timer() = default;
+  Timer(const herald_host_v1* api, herald_host_ctx* ctx, uint32_t loop, uint64_t delay_ms, uint64_t repeat_ms,
+        Callback cb)
+      : api_(api), ctx_(ctx), loop_(loop), state_(std::make_unique<State>()) {
+    state_->cb = std::move(cb);
+    state_->one_shot = repeat_ms == 0;
+    state_->handle = api_->timer_start(ctx, loop, delay_ms, repeat_ms, &trampoline, state_.get());
+  }
+  Timer(Timer&& o) noexcept { *this = std::move(o); }
+  Timer& operator=(Timer&& o) noexcept {
+    if (this != &o) {
+      cancel();
+      api_ = o.api_;
+      ctx_ = o.ctx_;
+      loop_ = o.loop_;
+      state_ = std::move(o.state_);
+    }
+    return *this;
+  }
+  ~Timer() { cancel(); }
+  bool active() const { return state_ && state_->handle; }
+  void cancel() {
+    if (!state_) return;
+    if (state_->handle) api_->timer_cancel(std::exchange(state_->handle, nullptr));
+    detail::release_later(api_, ctx_, loop_, std::move(state_));
+  }
+
+ private:
+  struct State {
+    Callback cb;
+    bool one_shot = false;
+    herald_timer* handle = nullptr;  // null once cancelled or a one-shot fired (the host freed it)
+  };
+  static void trampoline(void* arg) {
+    auto* st = static_cast<State*>(arg);
+    if (st->one_shot) st->handle = nullptr;
+    try {
+      st->cb();
+    } catch (const std::exception& e) {
+      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
+    } catch (...) {
+    }
+  }
+  const herald_host_v1* api_ = nullptr;
+  herald_host_ctx* ctx_ = nullptr;
+  uint32_t loop_ = 0;
+  std::unique_ptr<State> state_;
+};
+
 using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
 
 // The host as seen by a plugin: logging, loops, metrics, pipelines.
@@ -102,6 +213,14 @@ class Host {
     int rc = api_->loop_post(ctx_, loop, &run_boxed, boxed);
     if (rc != 0) delete boxed;
     return rc == 0;
+  }
+
+  // Loop thread of `loop` only (see FdWatch / Timer).
+  FdWatch watch_fd(uint32_t loop, int fd, uint32_t events, FdWatch::Callback cb) const {
+    return FdWatch(api_, ctx_, loop, fd, events, std::move(cb));
+  }
+  Timer start_timer(uint32_t loop, uint64_t delay_ms, uint64_t repeat_ms, Timer::Callback cb) const {
+    return Timer(api_, ctx_, loop, delay_ms, repeat_ms, std::move(cb));
   }
 
   Metric counter(std::string_view name, std::string_view help, const Labels& labels = {}) const {
