@@ -66,6 +66,20 @@ class CliTest(unittest.TestCase):
             self.assertIn("route GET /verdict/stats:", r.stdout)
             self.assertIn("stage defer:", r.stdout)
 
+    def test_plugin_commands_run_through_the_abi(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "h.yaml")
+            with open(path, "w") as f:
+                f.write("plugins:\n  - name: verdict\n")
+            r = run("verdict-args", "-c", path, "one", "two", env=self.plugin_env())
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, "args: one two\n")
+            r = run("verdict-args", "-c", path, "--fail", env=self.plugin_env())
+            self.assertEqual(r.returncode, 3)
+            self.assertIn("failing on request", r.stderr)
+            listing = run("plugins", "-c", path, env=self.plugin_env()).stdout
+            self.assertIn("command herald verdict-args -c FILE [args...]: echoes its arguments", listing)
+
     def test_version_and_usage(self):
         r = run("version")
         self.assertEqual(r.returncode, 0)

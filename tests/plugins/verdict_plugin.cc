@@ -3,6 +3,7 @@
 // `record` appends its name to a header so tests can see the order stages ran in.
 #include <herald/sdk.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -132,6 +133,18 @@ class Record : public herald::sdk::Stage {
   std::string name_;
 };
 
+// `herald verdict-args -c FILE ...`: echoes its arguments; exit code 3 with --fail (tests the command ABI).
+int verdict_args(const Config&, const std::vector<std::string>& args, std::string& out, std::string& err) {
+  std::string joined;
+  for (const auto& a : args) joined += (joined.empty() ? "" : " ") + a;
+  if (std::find(args.begin(), args.end(), "--fail") != args.end()) {
+    err = "verdict-args failing on request\n";
+    return 3;
+  }
+  out = "args: " + joined + "\n";
+  return 0;
+}
+
 herald::sdk::PluginSpec<VerdictPlugin> spec() {
   using herald::sdk::key;
   using herald::sdk::required_key;
@@ -145,7 +158,8 @@ herald::sdk::PluginSpec<VerdictPlugin> spec() {
       .stage<Record>("record", "appends its name to the trail header",
                      {required_key("name", HERALD_CONFIG_STRING, "name to append")})
       .listener("none", "declares no real listener; shows up in `herald plugins`")
-      .route("GET /verdict/stats", "example route declaration");
+      .route("GET /verdict/stats", "example route declaration")
+      .command<&verdict_args>("verdict-args", "[args...]", "echoes its arguments");
 }
 
 }  // namespace

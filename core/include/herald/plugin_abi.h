@@ -125,6 +125,21 @@ typedef struct herald_stage_decl_v1 {
   void (*destroy)(void* stage);
 } herald_stage_decl_v1;
 
+/* Writes command output (stdout or stderr of `herald <command>`). */
+typedef void (*herald_output_fn)(void* ctx, herald_str text);
+
+/* A CLI sub-command a plugin adds: `herald <name> -c FILE [args]`, e.g. the gateway's `token`.
+ * run: control thread, the plugin NOT initialised (no loops): config_yaml is the plugin's checked
+ * config with defaults; args exclude "-c FILE". Returns the process exit code. */
+typedef struct herald_command_decl {
+  uint32_t struct_size;
+  herald_str name;
+  herald_str usage;        /* e.g. "--user U [--device D] [--ttl 1h]" */
+  herald_str description;
+  int (*run)(herald_str config_yaml, uint32_t argc, const herald_str* args, herald_output_fn out, void* out_ctx,
+             herald_output_fn err, void* err_ctx);
+} herald_command_decl;
+
 typedef struct herald_host_v1 herald_host_v1;
 
 /* The descriptor a plugin returns for ABI version 1. It and everything it points to must stay valid
@@ -156,6 +171,9 @@ typedef struct herald_plugin_v1 {
   void (*stop)(void* plugin);
   /* Control thread, after stop and after every stage instance is destroyed. */
   void (*destroy)(void* plugin);
+  /* Later additions: the host reads them only when struct_size covers them. */
+  const herald_command_decl* commands;
+  uint32_t command_count;
 } herald_plugin_v1;
 
 /* Callback types used by the host API. */

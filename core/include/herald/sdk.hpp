@@ -483,6 +483,24 @@ inline uint32_t process_stage(void* stage, herald_stage_call* call) {
 
 inline void destroy_stage(void* stage) { delete static_cast<Stage*>(stage); }
 
+template <auto Fn>
+int run_command(herald_str yaml, uint32_t argc, const herald_str* args, herald_output_fn out, void* out_ctx,
+                herald_output_fn err, void* err_ctx) {
+  std::string out_text, err_text;
+  int code = 1;
+  try {
+    std::vector<std::string> argv;
+    for (uint32_t i = 0; i < argc; ++i) argv.emplace_back(view(args[i]));
+    code = Fn(Config(view(yaml)), argv, out_text, err_text);
+  } catch (const std::exception& e) {
+    err_text += std::string(e.what()) + "\n";
+    code = 1;
+  }
+  if (!out_text.empty()) out(out_ctx, to_str(out_text));
+  if (!err_text.empty()) err(err_ctx, to_str(err_text));
+  return code;
+}
+
 }  // namespace detail
 
 // Declares a plugin: its identity, config keys, stages, listeners and routes.
@@ -507,6 +525,16 @@ class PluginSpec {
     stages_.push_back(StageEntry{std::move(name), std::move(description), std::move(keys), {}, decl});
     return *this;
   }
+  // A CLI sub-command: `herald <name> -c FILE args...`. Fn: int(const Config&, const std::vector<std::string>&
+  // args, std::string& out, std::string& err); runs without init. Returns the exit code.
+  template <auto Fn>
+  PluginSpec& command(std::string name, std::string usage, std::string description) {
+    herald_command_decl decl{};
+    decl.struct_size = sizeof(decl);
+    decl.run = &detail::run_command<Fn>;
+    commands_.push_back(CommandEntry{std::move(name), std::move(usage), std::move(description), decl});
+    return *this;
+  }
   PluginSpec& listener(std::string name, std::string description) {
     listeners_.push_back({std::move(name), std::move(description)});
     return *this;
@@ -526,6 +554,12 @@ class PluginSpec {
       s.decl.config_keys = s.key_table.data();
       s.decl.config_key_count = static_cast<uint32_t>(s.key_table.size());
       stage_table_.push_back(s.decl);
+    }
+    for (auto& c : commands_) {
+      c.decl.name = to_str(c.name);
+      c.decl.usage = to_str(c.usage);
+      c.decl.description = to_str(c.description);
+      command_table_.push_back(c.decl);
     }
     listener_table_ = build_provides(listeners_);
     route_table_ = build_provides(routes_);
@@ -549,6 +583,8 @@ class PluginSpec {
     desc_.reconfigure = &reconfigure;
     desc_.stop = &stop;
     desc_.destroy = &destroy;
+    desc_.commands = command_table_.data();
+    desc_.command_count = static_cast<uint32_t>(command_table_.size());
     return &desc_;
   }
 
@@ -561,6 +597,10 @@ class PluginSpec {
   };
   struct Provide {
     std::string name, description;
+  };
+  struct CommandEntry {
+    std::string name, usage, description;
+    herald_command_decl decl;
   };
 
   static std::vector<herald_config_key> build_keys(const std::vector<KeySpec>& keys) {
@@ -610,6 +650,8 @@ class PluginSpec {
   std::vector<KeySpec> keys_;
   std::deque<StageEntry> stages_;  // deque: stable addresses while descriptor() builds tables
   std::vector<Provide> listeners_, routes_;
+  std::deque<CommandEntry> commands_;
+  std::vector<herald_command_decl> command_table_;
   std::vector<herald_config_key> key_table_;
   std::vector<herald_stage_decl_v1> stage_table_;
   std::vector<herald_provide_decl> listener_table_, route_table_;

@@ -12,7 +12,8 @@ void usage(FILE* out) {
       "  serve -c FILE          run the server with config FILE\n"
       "  check-config FILE      check FILE and its plugins' configs; print every error\n"
       "  plugins -c FILE        list the plugins FILE loads: version, ABI, stages, listeners, routes, config keys\n"
-      "  version                print the version and plugin ABI versions\n",
+      "  version                print the version and plugin ABI versions\n"
+      "  <command> -c FILE ...  a command a configured plugin provides (see `herald plugins`), e.g. token\n",
       out);
 }
 }  // namespace
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   }
   auto it = commands.find(command);
   if (it == commands.end()) {
+    int code = herald::cli::plugin_command(command, args);
+    if (code >= 0) return code;
     std::fprintf(stderr, "herald: unknown command \"%s\"\n", command.c_str());
     usage(stderr);
     return 2;

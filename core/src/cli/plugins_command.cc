@@ -1,4 +1,5 @@
 // `herald plugins -c FILE`: what each configured plugin is and provides, with its config reference.
+#include <cstddef>
 #include <cstdio>
 #include <string>
 
@@ -46,6 +47,11 @@ int plugins(const Args& args) {
     }
     for (uint32_t l = 0; l < d.listener_count; ++l)
       std::printf("  listener %s: %s\n", str(d.listeners[l].name).c_str(), str(d.listeners[l].description).c_str());
+    if (d.struct_size >= offsetof(herald_plugin_v1, command_count) + sizeof(d.command_count)) {
+      for (uint32_t c = 0; c < d.command_count; ++c)
+        std::printf("  command herald %s -c FILE %s: %s\n", str(d.commands[c].name).c_str(),
+                    str(d.commands[c].usage).c_str(), str(d.commands[c].description).c_str());
+    }
     for (uint32_t r = 0; r < d.route_count; ++r)
       std::printf("  route %s: %s\n", str(d.routes[r].name).c_str(), str(d.routes[r].description).c_str());
   }
