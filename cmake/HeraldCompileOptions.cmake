@@ -9,6 +9,11 @@ set(HERALD_SANITIZER_FLAGS)
 if(HERALD_SANITIZE)
   set(HERALD_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 endif()
+if(HERALD_FUZZ)
+  # Coverage instrumentation for every target (the codecs above all), not only the fuzzer's own
+  # file: without it libFuzzer gets no feedback from the code it is meant to explore.
+  list(APPEND HERALD_SANITIZER_FLAGS -fsanitize=fuzzer-no-link)
+endif()
 
 function(herald_target_defaults target)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${HERALD_WARNINGS}> ${HERALD_SANITIZER_FLAGS})

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   clang libclang-rt-14-dev                      # libFuzzer + sanitizer runtimes for the codec fuzz build
   libmosquitto-dev mosquitto mosquitto-clients  # MQTT reference broker and clients for interop tests
-  python3 python3-paho-mqtt                     # a third, independent MQTT client
+  python3 python3-paho-mqtt python3-websocket   # a third, independent MQTT client; an independent WebSocket client
   libpoco-dev libsqlite3-dev sqlite3 librdkafka-dev libyaml-cpp-dev prometheus-cpp-dev catch2
   libssl-dev openssl zlib1g-dev libnghttp2-dev libcurl4-openssl-dev
 )
