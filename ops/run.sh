@@ -6,4 +6,8 @@ cd "$(dirname "$0")/.."
 ops/deps.sh
 ops/build.sh
 mkdir -p var
+# The gateway signs and checks client tokens with this secret; made once, kept private.
+if [ ! -s var/jwt.secret ]; then
+  (umask 077 && openssl rand -hex 32 > var/jwt.secret)
+fi
 exec build/bin/herald serve -c config/herald.yaml "$@"

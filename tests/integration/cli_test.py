@@ -10,9 +10,17 @@ import unittest
 ARGS = None
 
 
-def run(*argv, env=None):
+def run(*argv, env=None, cwd=None):
     return subprocess.run([ARGS.herald, *argv], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def shipped_config_dir(tmp):
+    """The shipped config reads ./var/jwt.secret (made by ops/run.sh): give it one in tmp."""
+    os.makedirs(os.path.join(tmp, "var"))
+    with open(os.path.join(tmp, "var", "jwt.secret"), "w") as f:
+        f.write("0123456789abcdef0123456789abcdef0123456789abcdef\n")
+    return tmp
 
 
 class CliTest(unittest.TestCase):
@@ -41,12 +49,26 @@ class CliTest(unittest.TestCase):
             self.assertIn(f"{path}: 3 errors", err)
 
     def test_check_config_accepts_the_shipped_config(self):
-        r = run("check-config", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env())
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run("check-config", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env(),
+                    cwd=shipped_config_dir(tmp))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("ok (1 plugin, 1 pipeline)", r.stdout)
+        self.assertIn("ok (2 plugins, 1 pipeline)", r.stdout)
+
+    def test_token_command_signs_with_the_configured_secret(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run("token", "-c", os.path.join(ARGS.source, "config", "herald.yaml"), "--user", "alice",
+                    "--ttl", "10m", env=self.plugin_env(), cwd=shipped_config_dir(tmp))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout.strip(), r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+            bad = run("token", "-c", os.path.join(ARGS.source, "config", "herald.yaml"), "--user", "no spaces!",
+                      env=self.plugin_env(), cwd=tmp)
+            self.assertNotEqual(bad.returncode, 0)
 
     def test_plugins_lists_abi_stages_and_keys(self):
-        r = run("plugins", "-c", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env())
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run("plugins", "-c", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env(),
+                    cwd=shipped_config_dir(tmp))
         self.assertEqual(r.returncode, 0, r.stderr)
         out = r.stdout
         self.assertRegex(out, r"tag 1\.0\.0  \(ABI 1\)  .*libherald_tag\.so")
@@ -54,6 +76,8 @@ class CliTest(unittest.TestCase):
         self.assertIn("stage tag: sets header <header> to <value>", out)
         self.assertRegex(out, r"header\s+string\s+required")
         self.assertRegex(out, r"value\s+string\s+default \"tagged\"")
+        self.assertRegex(out, r"gateway \d+\.\d+\.\d+  \(ABI 1\)")
+        self.assertIn("command herald token -c FILE --user U [--device D] [--ttl 1h]", out)
 
     def test_plugins_shows_listeners_and_routes(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -2,6 +2,7 @@
 #include "server/server.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 
@@ -47,7 +48,20 @@ std::map<std::string, std::shared_ptr<PluginLibrary>> Server::loaded_libraries()
   return out;
 }
 
+namespace {
+// Connections are file descriptors: take the whole hard limit the operator granted (systemd's
+// LimitNOFILE or ulimit -Hn) instead of the usual soft 1024.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) HLOG_WARN("herald") << "cannot raise the open file limit";
+  }
+}
+}  // namespace
+
 Status Server::start() {
+  raise_fd_limit();
   auto load = load_config_file(config_file_);
   if (!load.issues.empty())
     return make_error(HERALD_REASON_INVALID_REQUEST, "invalid config:\n" + load.issues.format(config_file_));

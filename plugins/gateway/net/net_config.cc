@@ -93,14 +93,15 @@ std::vector<std::string> ListenerConfig::ws_subprotocols() const {
   return {protocol == ListenerProtocol::kMqtt ? "mqtt" : "herald.v1"};
 }
 
-ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::string>& errors) {
+ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::string>& errors,
+                                     std::string_view path) {
   ListenerConfig c;
+  std::string w = std::string(path) + ".";
   if (!node.IsMap()) {
-    errors.push_back("listener: expected a map");
+    errors.push_back(std::string(path) + ": expected a map");
     return c;
   }
-  read_scalar(node, "name", "", errors, c.name);
-  std::string w = (c.name.empty() ? std::string("listener") : c.name) + ".";
+  read_scalar(node, "name", w, errors, c.name);
   check_keys(node,
              {"name", "protocol", "transport", "bind", "tls", "max_connections", "max_packet_size", "max_write_queue",
               "handshake_timeout", "websocket", "tunnel", "allow_anonymous"},
@@ -162,8 +163,9 @@ ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::st
 
 void validate_listener_configs(const std::vector<ListenerConfig>& listeners, std::vector<std::string>& errors) {
   std::set<std::string> names;
-  for (const auto& c : listeners) {
-    std::string w = c.name + ".";
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    const auto& c = listeners[i];
+    std::string w = "listeners[" + std::to_string(i) + "].";
     if (!names.insert(c.name).second) errors.push_back(w + "name: duplicate listener name");
     if (c.bind.empty()) errors.push_back(w + "bind: at least one address is required");
     if (c.tls.enabled() && c.tls.key.empty()) errors.push_back(w + "tls.key: required with tls.cert");

@@ -56,8 +56,11 @@ struct ListenerConfig {
 
 // Parses one listener node (a YAML map; see README.md for the keys). Appends "<key>: message" errors
 // and returns what it could read; the caller checks `errors` before using the result.
-ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::string>& errors);
-// Checks a parsed set: unique names, non-empty binds, TLS pairs, sane limits.
+// Errors read "<path>.<key>: <message>"; `path` is the listener's YAML path, e.g. "listeners[2]".
+ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::string>& errors,
+                                     std::string_view path = "listener");
+// Checks a parsed set: unique names, non-empty binds, TLS pairs, sane limits. Errors read
+// "listeners[<index>].<key>: <message>".
 void validate_listener_configs(const std::vector<ListenerConfig>& listeners, std::vector<std::string>& errors);
 
 std::string_view to_string(ListenerProtocol protocol);

@@ -14,10 +14,11 @@ namespace herald::gateway {
 namespace {
 constexpr auto kStopTimeout = std::chrono::seconds(10);
 
+// "<name>[mqtt+tcp+tls]": the start-up log names each listener with what it speaks.
 std::string protocol_label(const ListenerConfig& c) {
-  std::string s = std::string(to_string(c.protocol)) + "+" + std::string(to_string(c.transport));
+  std::string s = c.name + "[" + std::string(to_string(c.protocol)) + "+" + std::string(to_string(c.transport));
   if (c.tls.enabled()) s += "+tls";
-  return s;
+  return s + "]";
 }
 }  // namespace
 

@@ -1,6 +1,8 @@
 // Listener config parsing: defaults, every key, errors collected with their paths.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "net/net_config.h"
 
 using namespace herald::gateway;
@@ -52,12 +54,18 @@ max_packet_size: lots
 tunnel: {idle_timeout: soon, bogus: 1}
 colour: blue
 )"),
-                                 errors);
+                                 errors, "listeners[3]");
   CHECK(errors.size() == 6);
+  auto has = [](const std::vector<std::string>& v, const std::string& text) {
+    return std::find(v.begin(), v.end(), text) != v.end();
+  };
+  CHECK(has(errors, "listeners[3].protocol: expected mqtt or binary, got \"xmpp\""));
   std::vector<std::string> more;
   ListenerConfig a = c, b = c;
   a.bind = {};
   b.tls.require_client_cert = true;
   validate_listener_configs({a, b}, more);
   CHECK(more.size() >= 3);  // duplicate name, empty bind, client cert without CA
+  CHECK(has(more, "listeners[0].bind: at least one address is required"));
+  CHECK(has(more, "listeners[1].name: duplicate listener name"));
 }
