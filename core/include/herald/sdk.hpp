@@ -80,6 +80,18 @@ class Metric {
 };
 
 namespace detail {
+// Runs a loop callback; an exception is logged, never thrown into the host's C code.
+template <class Fn>
+void guard_callback(Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    if (g_api) g_api->log(g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
+  } catch (...) {
+    if (g_api) g_api->log(g_ctx, HERALD_LOG_ERROR, to_str("unknown exception in a loop callback"));
+  }
+}
+
 // Frees a loop callback's closure on the loop's next task, so a watch or timer may be destroyed from
 // inside its own callback without freeing the closure that is running.
 template <class T>
@@ -122,12 +134,7 @@ class FdWatch {
 
  private:
   static void trampoline(void* arg, int fd, uint32_t events) {
-    try {
-      (*static_cast<Callback*>(arg))(fd, events);
-    } catch (const std::exception& e) {
-      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
-    } catch (...) {
-    }
+    detail::guard_callback([&] { (*static_cast<Callback*>(arg))(fd, events); });
   }
   const herald_host_v1* api_ = nullptr;
   herald_host_ctx* ctx_ = nullptr;
@@ -177,12 +184,7 @@ class Timer {
   static void trampoline(void* arg) {
     auto* st = static_cast<State*>(arg);
     if (st->one_shot) st->handle = nullptr;
-    try {
-      st->cb();
-    } catch (const std::exception& e) {
-      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
-    } catch (...) {
-    }
+    detail::guard_callback([&] { st->cb(); });
   }
   const herald_host_v1* api_ = nullptr;
   herald_host_ctx* ctx_ = nullptr;
@@ -250,12 +252,7 @@ class Host {
  private:
   static void run_boxed(void* arg) {
     std::unique_ptr<std::function<void()>> fn(static_cast<std::function<void()>*>(arg));
-    try {
-      (*fn)();
-    } catch (const std::exception& e) {
-      if (detail::g_api) detail::g_api->log(detail::g_ctx, HERALD_LOG_ERROR, to_str(e.what()));
-    } catch (...) {
-    }
+    detail::guard_callback(*fn);
   }
   static std::vector<herald_str> flatten(const Labels& labels) {
     std::vector<herald_str> out;

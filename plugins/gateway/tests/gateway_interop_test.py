@@ -43,6 +43,23 @@ def mosquitto_pub(port, topic, message, version, qos=1, user=None, password=None
     return subprocess.run(args, capture_output=True, text=True, timeout=30)
 
 
+def publish_until_received(test, sub, publisher, topic, payload):
+    """mosquitto_sub prints nothing until it has a message, so its subscription cannot be awaited: publish
+    (bounded number of times) until it exits with one. Returns its output line."""
+    for _ in range(100):
+        publisher.publish(topic, payload, qos=1)
+        try:
+            out, err = sub.communicate(timeout=0.2)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        sub.kill()
+        test.fail("mosquitto_sub never received")
+    test.assertEqual(sub.returncode, 0, err)
+    return out.strip()
+
+
 class SharedGatewayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -85,20 +102,8 @@ class SharedGatewayTest(unittest.TestCase):
         for version in ("311", "5"):
             topic = f"chat/sub{version}/x"
             sub = mosquitto_sub(port, "chat/+/x", 1, version, user="bob", password=self.bob)
-            marker = self.peer("alice")
-            # Re-publish until mosquitto_sub (which prints nothing until then) has subscribed and got one.
-            for _ in range(100):
-                marker.publish(topic, f"hello{version}", qos=1)
-                try:
-                    out, err = sub.communicate(timeout=0.2)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-            else:
-                sub.kill()
-                self.fail("mosquitto_sub never received")
-            self.assertEqual(sub.returncode, 0, err)
-            self.assertEqual(out.strip(), f"{topic} hello{version}")
+            line = publish_until_received(self, sub, self.peer("alice"), topic, f"hello{version}")
+            self.assertEqual(line, f"{topic} hello{version}")
 
     def test_retained_messages(self):
         alice = self.peer("alice")
@@ -170,19 +175,7 @@ class SharedGatewayTest(unittest.TestCase):
         topic = f"chat/tls/{uid('t')}"
         sub = mosquitto_sub(self.gw.ports["tls"], topic, 1, "5", user="bob", password=self.bob,
                             cafile=self.gw.tls["ca.pem"])
-        alice = self.peer("alice")
-        for _ in range(100):
-            alice.publish(topic, b"over-tls", qos=1)
-            try:
-                out, err = sub.communicate(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        else:
-            sub.kill()
-            self.fail("mosquitto_sub over TLS never received")
-        self.assertEqual(sub.returncode, 0, err)
-        self.assertEqual(out.strip(), f"{topic} over-tls")
+        self.assertEqual(publish_until_received(self, sub, self.peer("alice"), topic, b"over-tls"), f"{topic} over-tls")
         # paho over TLS publishes too.
         tls_peer = Peer(uid("tls"))
         self.assertEqual(tls_peer.connect(self.gw.ports["tls"], "alice", self.alice, tls_ca=self.gw.tls["ca.pem"]), 0)
