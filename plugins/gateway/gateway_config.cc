@@ -32,6 +32,8 @@ GatewayConfig parse_gateway_config(const YAML::Node& node, std::string_view data
   auth::ConfigErrors auth_errors;
   config.auth = auth::parse_auth_config(node["auth"], auth_errors, "auth");
   config.acl = auth::parse_acl_config(node["acl"], auth_errors, "acl");
+  config.binary = binary::parse_binary_config(node["binary"], "binary", auth_errors);
+  config.sessions = session::parse_session_config(node["sessions"], "sessions", auth_errors);
   for (auto& e : auth_errors) errors.push_back({std::move(e.path), std::move(e.message)});
 
   config.broker = parse_broker_config(node["mqtt"], errors, "mqtt");

@@ -10,6 +10,8 @@
 
 #include "herald/gateway/auth/acl_rules.h"
 #include "herald/gateway/auth/auth_config.h"
+#include "herald/gateway/binary/binary_config.h"
+#include "herald/gateway/session/session_config.h"
 #include "herald/gateway/mqtt/broker.h"
 #include "net/net_config.h"
 
@@ -20,6 +22,8 @@ struct GatewayConfig {
   auth::AuthConfig auth;
   auth::AclConfig acl;
   mqtt::BrokerConfig broker;
+  binary::BinaryConfig binary;
+  session::SessionConfig sessions;
 };
 
 struct PathError {

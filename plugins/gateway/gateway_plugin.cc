@@ -4,6 +4,11 @@
 #include <herald/sdk.hpp>
 
 #include "gateway_config.h"
+#include "herald/gateway/binary/binary_server.h"
+#include "herald/gateway/session/binary_session_link.h"
+#include "herald/gateway/session/mqtt_session_link.h"
+#include "herald/gateway/session/presence_sink.h"
+#include "herald/gateway/session/session_registry.h"
 #include "hook_adapters.h"
 #include "net/net_server.h"
 #include "token_command.h"
@@ -29,7 +34,9 @@ bool same_restart_parts(const YAML::Node& a, const YAML::Node& b) {
     e << n;
     return std::string(e.c_str());
   };
-  return text(a["listeners"]) == text(b["listeners"]) && text(a["mqtt"]) == text(b["mqtt"]);
+  for (const char* key : {"listeners", "mqtt", "binary", "sessions"})
+    if (text(a[key]) != text(b[key])) return false;
+  return true;
 }
 
 class GatewayPlugin : public sdk::Plugin {
@@ -43,6 +50,16 @@ class GatewayPlugin : public sdk::Plugin {
     broker_->set_connect_authorizer(authorizer_);
     broker_->set_topic_authorizer(acl_);
     if (!config_.broker.pipeline.empty()) broker_->set_publish_gate(std::make_shared<PipelineGate>(host));
+
+    // One registry of users' devices across MQTT and the binary protocol (multi-device policy, presence).
+    if (!config_.sessions.presence_pipeline.empty())
+      presence_ = std::make_shared<session::HostPresenceSink>(host, config_.sessions.presence_pipeline);
+    registry_ = std::make_unique<session::SessionRegistry>(&this->host(), config_.sessions, presence_);
+    broker_->set_session_observer(std::make_shared<session::MqttSessionLink>(*registry_, *broker_));
+    binary_ = std::make_unique<binary::BinaryServer>(host, config_.binary,
+                                                     std::make_shared<CurrentAuthenticator>(authorizer_),
+                                                     auth::system_clock());
+    binary_->set_session_observer(std::make_shared<session::BinarySessionLink>(*registry_));
   }
   ~GatewayPlugin() override { stop(); }
 
@@ -57,7 +74,8 @@ class GatewayPlugin : public sdk::Plugin {
     if (auto err = broker_->start()) throw sdk::PluginError("mqtt broker: " + *err, HERALD_REASON_STORAGE_UNAVAILABLE);
     net_ = std::make_unique<NetServer>(host(), config_.listeners,
                                        std::map<ListenerProtocol, HandlerFactory>{
-                                           {ListenerProtocol::kMqtt, broker_->handler_factory()}});
+                                           {ListenerProtocol::kMqtt, broker_->handler_factory()},
+                                           {ListenerProtocol::kBinary, binary_->handler_factory()}});
     if (auto err = net_->start()) {
       broker_->stop();
       throw sdk::PluginError(*err, HERALD_REASON_SERVER_UNAVAILABLE);
@@ -70,9 +88,21 @@ class GatewayPlugin : public sdk::Plugin {
     started_ = false;
     net_->drain();            // no new clients while the others are told to go
     broker_->disconnect_all();  // v5 DISCONNECT 0x8B to each client
+    binary_->kick_all(HERALD_REASON_SERVER_SHUTTING_DOWN, "server shutting down");
     net_->stop();             // closes every connection on its loop
     broker_->stop();          // flushes storage
     authorizer_->current()->stop();
+  }
+
+  // Scale-in (lesson 10): no new clients; connected ones are told to go (v5 DISCONNECT) and
+  // reconnect through the load balancer to another node. Sessions stay stored for their return.
+  void drain() override {
+    if (!started_) return;
+    auto report = net_->drain();
+    broker_->disconnect_all();
+    binary_->kick_all(HERALD_REASON_USE_ANOTHER_SERVER, "this node is draining: reconnect");
+    host().info("gateway drained: accepting stopped, " + std::to_string(report.connections) +
+                " connections asked to reconnect elsewhere");
   }
 
   // Auth and ACL apply live; listeners and broker settings need a restart (the reload says so).
@@ -94,6 +124,9 @@ class GatewayPlugin : public sdk::Plugin {
   std::shared_ptr<AuthStackAuthorizer> authorizer_;
   std::shared_ptr<AclAuthorizer> acl_;
   std::unique_ptr<mqtt::Broker> broker_;
+  std::shared_ptr<session::HostPresenceSink> presence_;  // lives until the plugin (after the loops stop)
+  std::unique_ptr<session::SessionRegistry> registry_;
+  std::unique_ptr<binary::BinaryServer> binary_;
   std::unique_ptr<NetServer> net_;
   bool started_ = false;
 };
@@ -106,7 +139,9 @@ sdk::PluginSpec<GatewayPlugin> spec() {
       .keys({key("listeners", HERALD_CONFIG_LIST, "[]", "listeners: name, protocol, transport, bind, tls, limits"),
              key("auth", HERALD_CONFIG_MAP, "{}", "authentication: jwt, http callback, cache, login_limit"),
              key("acl", HERALD_CONFIG_MAP, "{}", "topic ACL rules (default deny)"),
-             key("mqtt", HERALD_CONFIG_MAP, "{}", "MQTT broker settings: sessions, flow control, storage, pipeline")})
+             key("mqtt", HERALD_CONFIG_MAP, "{}", "MQTT broker settings: sessions, flow control, storage, pipeline"),
+             key("binary", HERALD_CONFIG_MAP, "{}", "Herald binary protocol: heartbeat, idle and connect timeouts"),
+             key("sessions", HERALD_CONFIG_MAP, "{}", "devices per user (multi_device policy), presence pipeline")})
       .listener("mqtt", "MQTT 3.1.1 and 5.0 over TCP, TLS or WebSocket")
       .listener("binary", "Herald binary protocol over TCP, TLS, WebSocket or HTTP tunnel")
       .command<&token_command>("token", "--user U [--device D] [--ttl 1h]",

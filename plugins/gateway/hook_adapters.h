@@ -26,6 +26,19 @@ class AuthStackAuthorizer : public mqtt::ConnectAuthorizer {
   std::atomic<std::shared_ptr<auth::AuthStack>> stack_;
 };
 
+// The binary protocol's authenticator: whatever auth stack is current (reload swaps it).
+class CurrentAuthenticator : public auth::Authenticator {
+ public:
+  explicit CurrentAuthenticator(std::shared_ptr<AuthStackAuthorizer> source) : source_(std::move(source)) {}
+  void authenticate(const auth::Credentials& credentials, auth::AuthCallback done) override {
+    source_->current()->authenticate(credentials, std::move(done));
+  }
+  std::string_view name() const override { return "gateway"; }
+
+ private:
+  std::shared_ptr<AuthStackAuthorizer> source_;
+};
+
 class AclAuthorizer : public mqtt::TopicAuthorizer {
  public:
   explicit AclAuthorizer(std::shared_ptr<const auth::AclRules> rules) : rules_(std::move(rules)) {}

@@ -64,6 +64,12 @@ class ServeTest(unittest.TestCase):
                 m = scrape(address)
                 self.assertEqual(m['herald_config_reloads_total{result="failure"}'], 1)
                 self.assertEqual(m['herald_config_reloads_total{result="success"}'], 1)
+                # Drain (SIGUSR1) reaches every plugin's drain hook and the process keeps serving.
+                h.signal(signal.SIGUSR1)
+                h.wait_for(r"drain requested")
+                h.wait_for(r"verdict: drain hook ran")
+                h.wait_for(r"drained: no new clients")
+                self.assertEqual(scrape(address)["herald_draining"], 1)
             finally:
                 code = h.stop()
             self.assertEqual(code, 0)

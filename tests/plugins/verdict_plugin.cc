@@ -33,6 +33,7 @@ class VerdictPlugin : public herald::sdk::Plugin {
     if (worker_.joinable()) worker_.join();
   }
   bool reconfigure(const Config&) override { return true; }
+  void drain() override { host().info("verdict: drain hook ran"); }
 
   // Parks a completion until release_held(): lets tests keep an envelope in flight across a reload.
   void hold(herald::sdk::Completion completion) {

@@ -174,6 +174,10 @@ typedef struct herald_plugin_v1 {
   /* Later additions: the host reads them only when struct_size covers them. */
   const herald_command_decl* commands;
   uint32_t command_count;
+  /* Control thread, loops running, on an operator's drain request (SIGUSR1): stop accepting new
+   * clients and ask connected ones to reconnect elsewhere (scale-in), then keep serving what remains
+   * until stop. Optional (NULL). */
+  void (*drain)(void* plugin);
 } herald_plugin_v1;
 
 /* Callback types used by the host API. */

@@ -397,6 +397,7 @@ class Plugin {
   virtual void start() {}                     // control thread, loops running
   virtual void stop() {}                      // control thread; join your threads here
   virtual bool reconfigure(const Config&) { return false; }  // false: restart needed to apply
+  virtual void drain() {}                     // control thread: stop accepting, move clients elsewhere
   const Host& host() const { return host_; }
 
  private:
@@ -582,6 +583,7 @@ class PluginSpec {
     desc_.destroy = &destroy;
     desc_.commands = command_table_.data();
     desc_.command_count = static_cast<uint32_t>(command_table_.size());
+    desc_.drain = &drain;
     return &desc_;
   }
 
@@ -637,6 +639,10 @@ class PluginSpec {
   static void stop(void* plugin) {
     herald_error ignored{};
     detail::guarded(&ignored, [&] { static_cast<Plugin*>(plugin)->stop(); });
+  }
+  static void drain(void* plugin) {
+    herald_error ignored{};
+    detail::guarded(&ignored, [&] { static_cast<Plugin*>(plugin)->drain(); });
   }
   static void destroy(void* plugin) {
     herald_error ignored{};

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <cstddef>
 #include <filesystem>
 
 #include "config/config_loader.h"
@@ -94,6 +95,7 @@ Status Server::start() {
   if (auto g = metrics_->gauge("herald_event_loops", "Event loop threads.", {})) g.value()->Set(loops_->size());
   reload_ok_ = metrics_->counter("herald_config_reloads_total", "Config reloads, by result.", {{"result", "success"}}).value();
   reload_failed_ = metrics_->counter("herald_config_reloads_total", "Config reloads, by result.", {{"result", "failure"}}).value();
+  draining_ = metrics_->gauge("herald_draining", "1 once a drain was requested (SIGUSR1).", {}).value();
 
   // Initialise plugins in config order (control thread, loops not yet running).
   for (const auto& cp : catalog_.plugins) {
@@ -235,6 +237,17 @@ Status Server::reload() {
   return Ok{};
 }
 
+void Server::drain() {
+  HLOG_INFO("herald") << "drain requested: plugins stop accepting and move their clients elsewhere";
+  if (draining_) draining_->Set(1);
+  for (auto& rp : plugins_) {
+    const auto* d = rp.desc;
+    bool has_drain = d->struct_size >= offsetof(herald_plugin_v1, drain) + sizeof(d->drain) && d->drain;
+    if (rp.started && has_drain) d->drain(rp.instance);
+  }
+  HLOG_INFO("herald") << "drained: no new clients are accepted; stop herald when the remaining ones are gone";
+}
+
 void Server::shutdown_plugins() {
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     if (it->started && it->desc->stop) it->desc->stop(it->instance);
@@ -266,6 +279,7 @@ sigset_t handled_signals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
   return set;
 }
 }  // namespace
@@ -284,6 +298,8 @@ void Server::run_until_signalled() {
     if (sig == SIGHUP) {
       HLOG_INFO("herald") << "SIGHUP: reloading " << config_file_;
       (void)reload();
+    } else if (sig == SIGUSR1) {
+      drain();
     } else if (sig == SIGINT || sig == SIGTERM) {
       HLOG_INFO("herald") << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " received";
       return;

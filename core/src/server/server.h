@@ -34,7 +34,9 @@ class Server {
   // atomically; otherwise the running config stays and the error says why. Control thread.
   Status reload();
   void stop();
-  // Control thread: handles SIGHUP (reload) until SIGINT or SIGTERM. The caller blocks those signals
+  // Control thread: asks every plugin to stop accepting and move its clients elsewhere (SIGUSR1).
+  void drain();
+  // Control thread: handles SIGUSR1 (drain) and SIGHUP (reload) until SIGINT or SIGTERM. The caller blocks those signals
   // before any thread starts (block_signals()).
   void run_until_signalled();
   static void block_signals();
@@ -65,6 +67,7 @@ class Server {
   std::string metrics_address_;
   prometheus::Counter* reload_ok_ = nullptr;
   prometheus::Counter* reload_failed_ = nullptr;
+  prometheus::Gauge* draining_ = nullptr;
   bool running_ = false;
 };
 

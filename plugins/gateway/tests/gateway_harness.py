@@ -66,6 +66,7 @@ plugins:
           tls: {{cert: "{self.tls['server.pem']}", key: "{self.tls['server.key']}"}}
         - {{name: ws, protocol: mqtt, transport: websocket, bind: "127.0.0.1:0"}}
         - {{name: tunnel, protocol: mqtt, transport: http-tunnel, bind: "127.0.0.1:0", allow_anonymous: true}}
+        - {{name: bin, protocol: binary, bind: "127.0.0.1:0"}}
       auth:
         jwt:
           secrets: ["{SECRET}"]
@@ -91,10 +92,10 @@ pipelines:
     def start(self):
         self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
         started = self.proc.wait_for(r"herald .* started")
-        for name, port in re.findall(r"(\w+)\[mqtt\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
+        for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
             self.ports[name] = int(port)
         self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
-        assert set(self.ports) >= {"tcp", "anon", "tls", "ws", "tunnel"}, started
+        assert set(self.ports) >= {"tcp", "anon", "tls", "ws", "tunnel", "bin"}, started
         return self
 
     def stop(self):

@@ -4,6 +4,7 @@ clients hide (a silent client, an abrupt close). Run by ctest with --herald and 
 import argparse
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -303,6 +304,25 @@ class SharedGatewayTest(unittest.TestCase):
         self.assertGreaterEqual(m['herald_gateway_connections{listener="tcp",transport="tcp"}'], 1)
         self.assertGreaterEqual(sum(v for k, v in m.items() if k.startswith("herald_mqtt_connects_total")), 1)
         self.assertTrue(any(k.startswith("herald_auth_attempts_total") for k in m))
+
+
+class DrainTest(unittest.TestCase):
+    def test_drain_stops_accepting_and_moves_clients_elsewhere(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            gw = Gateway(ARGS.herald, ARGS.plugin_dir, tmp).start()
+            try:
+                client = Peer(uid("drained"))
+                self.assertEqual(client.connect(gw.ports["tcp"], "alice", gw.token("alice")), 0)
+                client.c.reconnect_delay_set(60, 60)  # keep paho from reconnecting during the check
+                gw.proc.signal(signal.SIGUSR1)
+                client.wait(lambda: client.disconnected is not None)
+                self.assertEqual(client.disconnected, 0x8B, "v5 DISCONNECT: server shutting down, go elsewhere")
+                client.c.loop_stop()
+                gw.proc.wait_for(r"gateway drained: accepting stopped, 1 connections asked to reconnect elsewhere")
+                with self.assertRaises(ConnectionRefusedError):
+                    socket.create_connection(("127.0.0.1", gw.ports["tcp"]), timeout=TIMEOUT)
+            finally:
+                self.assertEqual(gw.stop(), 0)
 
 
 class RestartTest(unittest.TestCase):

@@ -14,6 +14,12 @@ void Broker::set_connect_authorizer(std::shared_ptr<ConnectAuthorizer> a) { core
 void Broker::set_topic_authorizer(std::shared_ptr<TopicAuthorizer> a) { core_->topic_auth = std::move(a); }
 void Broker::set_publish_gate(std::shared_ptr<PublishGate> g) { core_->gate = std::move(g); }
 void Broker::set_reserved_topic_handler(std::shared_ptr<ReservedTopicHandler> h) { core_->reserved = std::move(h); }
+void Broker::set_session_observer(std::shared_ptr<SessionObserver> o) { core_->observer = std::move(o); }
+
+void Broker::disconnect_client(std::string_view client_id, herald_reason reason, std::string text,
+                               uint64_t connection_id) {
+  core_->disconnect_client(client_id, reason, std::move(text), connection_id);
+}
 
 std::optional<std::string> Broker::start() { return core_->start(); }
 void Broker::stop() { core_->stop(); }

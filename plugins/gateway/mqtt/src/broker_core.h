@@ -98,6 +98,10 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
   std::shared_ptr<TopicAuthorizer> topic_auth;
   std::shared_ptr<PublishGate> gate;
   std::shared_ptr<ReservedTopicHandler> reserved;
+  std::shared_ptr<SessionObserver> observer;
+
+  // Any thread (session.cc): see Broker::disconnect_client.
+  void disconnect_client(std::string_view client_id, herald_reason reason, std::string text, uint64_t connection_id);
 
   SessionStore& store() { return store_; }
   SubscriptionTrie& trie() { return trie_; }
@@ -116,6 +120,7 @@ class BrokerCore : public std::enable_shared_from_this<BrokerCore> {
   void restore(StoreSnapshot& snap);
   void handover(const CellPtr& cell, std::weak_ptr<MqttConnection> conn, AttachRequest req, uint32_t to_loop);
   void adopt(const CellPtr& cell, std::weak_ptr<MqttConnection> conn, AttachRequest req, bool present);
+  void kick_cell(const CellPtr& cell, herald_reason reason, std::string text, uint64_t connection_id, int hops);
   void enqueue(const CellPtr& cell, OutMsg out);
   void arm_expiry(const CellPtr& cell);
   void set_presence(const CellPtr& cell, Presence p);

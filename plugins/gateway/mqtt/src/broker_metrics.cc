@@ -11,7 +11,7 @@ void BrokerMetrics::register_all(const sdk::Host& host) {
     connects[i] = host.counter("herald_mqtt_connects_total", "MQTT CONNECT outcomes", {{"result", kConnect[i]}});
   static constexpr std::string_view kDisc[] = {"normal", "with_will", "keepalive_timeout", "taken_over",
                                                "protocol_error", "network_error", "peer_closed", "too_slow",
-                                               "shutdown"};
+                                               "shutdown", "kicked"};
   for (size_t i = 0; i < disconnects.size(); ++i)
     disconnects[i] = host.counter("herald_mqtt_disconnects_total", "MQTT connections ended, by reason", {{"reason", kDisc[i]}});
   keepalive_timeouts = host.counter("herald_mqtt_keepalive_timeouts_total", "MQTT clients silent for 1.5 x keepalive");

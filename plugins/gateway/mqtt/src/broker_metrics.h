@@ -15,7 +15,7 @@ enum class ConnectResultLabel : uint8_t {
 };
 enum class DisconnectLabel : uint8_t {
   kNormal, kWithWill, kKeepalive, kTakenOver, kProtocolError, kNetworkError, kPeerClosed, kTooSlow, kShutdown,
-  kCount
+  kKicked, kCount
 };
 enum class DropLabel : uint8_t {
   kQueueFull, kExpired, kPacketTooLarge, kNotAuthorized, kRejected, kQos0Offline, kSessionEnded, kCount

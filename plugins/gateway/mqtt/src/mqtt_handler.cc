@@ -64,7 +64,12 @@ MessagePtr will_message(m::Will& will, const std::string& client_id) {
 }  // namespace
 
 MqttConnection::MqttConnection(std::shared_ptr<BrokerCore> core, Transport& transport)
-    : core_(std::move(core)), transport_(&transport), loop_(transport.info().loop) {
+    : core_(std::move(core)),
+      transport_(&transport),
+      loop_(transport.info().loop),
+      connection_id_(transport.info().id),
+      listener_(transport.info().listener),
+      peer_(transport.info().peer) {
   const auto& cfg = core_->config();
   decode_.sender = m::Sender::kClient;
   decode_.limits.max_packet_size = std::min(cfg.max_packet_size, transport.info().max_packet_size);
@@ -342,6 +347,11 @@ void MqttConnection::attached(const CellPtr& cell, bool session_present) {
   }
   send(ack);
   core_->metrics().connect(ConnectResultLabel::kSuccess);
+  if (core_->observer) {
+    observed_ = true;
+    core_->observer->on_session_online(session_event());
+  }
+  if (closed_ || state_ != State::kConnected) return;  // the observer disconnected us (policy)
   if (keepalive_ > 0) {
     const uint64_t period = std::max<uint64_t>(100, uint64_t{keepalive_} * 250);
     keepalive_timer_ = core_->host().start_timer(loop_, period, period, [this] { check_keepalive(); });
@@ -437,6 +447,32 @@ void MqttConnection::on_close(CloseCause cause) {
   will_.reset();
   inbound_.clear();
   state_ = State::kClosed;
+  if (observed_ && core_->observer) {
+    observed_ = false;
+    SessionEndCause end = SessionEndCause::kNetworkError;
+    switch (close_label_) {
+      case DisconnectLabel::kNormal: case DisconnectLabel::kWithWill: end = SessionEndCause::kDisconnect; break;
+      case DisconnectLabel::kKeepalive: end = SessionEndCause::kKeepalive; break;
+      case DisconnectLabel::kTakenOver: end = SessionEndCause::kTakenOver; break;
+      case DisconnectLabel::kProtocolError: end = SessionEndCause::kProtocolError; break;
+      case DisconnectLabel::kShutdown: end = SessionEndCause::kShutdown; break;
+      case DisconnectLabel::kKicked: end = SessionEndCause::kKicked; break;
+      default: break;
+    }
+    core_->observer->on_session_offline(session_event(), end);
+  }
+}
+
+SessionEvent MqttConnection::session_event() const {
+  SessionEvent e;
+  e.client_id = client_id_;
+  e.user = user_;
+  e.connection_id = connection_id_;
+  e.loop = loop_;
+  e.listener = listener_;
+  e.peer = peer_;
+  e.version = version_;
+  return e;
 }
 
 void MqttConnection::abandon() {

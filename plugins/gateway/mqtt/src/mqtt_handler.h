@@ -43,6 +43,7 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   // Server-initiated disconnect (v5 DISCONNECT with `rc` first), then close.
   void disconnect(m::ReasonCode rc, std::string_view reason = {}, DisconnectLabel label = DisconnectLabel::kProtocolError);
   uint32_t loop() const { return loop_; }
+  uint64_t connection_id() const { return connection_id_; }
 
  private:
   enum class State { kAwaitConnect, kAuthenticating, kAttaching, kConnected, kClosing, kClosed };
@@ -76,12 +77,16 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   template <class P>
   bool send(const P& packet, uint32_t limit = 0);
   void close_transport(bool flush = true);
+  SessionEvent session_event() const;
   bool problem_info() const { return request_problem_info_; }
   uint8_t subscribe_code(const m::Subscription& sub, uint32_t sub_id, bool& ok);
 
   std::shared_ptr<BrokerCore> core_;
   Transport* transport_;
   uint32_t loop_;
+  uint64_t connection_id_;
+  std::string listener_, peer_;
+  bool observed_ = false;  // the SessionObserver was told this connection is online
   State state_ = State::kAwaitConnect;
   bool closed_ = false;
   bool taken_over_ = false;

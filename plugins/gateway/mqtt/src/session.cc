@@ -161,6 +161,38 @@ void BrokerCore::detach(const CellPtr& cell, MqttConnection* conn, MessagePtr wi
   arm_expiry(cell);
 }
 
+void BrokerCore::disconnect_client(std::string_view client_id, herald_reason reason, std::string text,
+                                   uint64_t connection_id) {
+  CellPtr cell;
+  {
+    std::lock_guard lock(registry_mutex_);
+    auto it = sessions_.find(std::string(client_id));
+    if (it == sessions_.end()) return;
+    cell = it->second;
+  }
+  post_loop(cell->owner.load(), [self = shared_from_this(), cell, reason, text = std::move(text), connection_id]() mutable {
+    self->kick_cell(cell, reason, std::move(text), connection_id, 0);
+  });
+}
+
+void BrokerCore::kick_cell(const CellPtr& cell, herald_reason reason, std::string text, uint64_t connection_id,
+                           int hops) {
+  const uint32_t here = host_.current_loop();
+  if (cell->owner.load() != here || cell->s.adopting) {
+    // The session is moving to another loop: follow it (bounded: a session cannot move forever).
+    if (hops >= 8) return;
+    post_loop(cell->owner.load(), [self = shared_from_this(), cell, reason, text = std::move(text), connection_id,
+                                   hops]() mutable { self->kick_cell(cell, reason, std::move(text), connection_id, hops + 1); });
+    return;
+  }
+  MqttConnection* conn = cell->s.conn;
+  if (!conn || (connection_id != 0 && conn->connection_id() != connection_id)) return;
+  auto rc = static_cast<m::ReasonCode>(mqtt5_byte(reason));
+  if (rc == m::ReasonCode::kSuccess || !m::reason_code_allowed(m::PacketType::kDisconnect, rc))
+    rc = m::ReasonCode::kAdministrativeAction;
+  conn->disconnect(rc, text, DisconnectLabel::kKicked);
+}
+
 void BrokerCore::set_presence(const CellPtr& cell, Presence p) {
   Presence& cur = cell->s.presence;
   if (cur == p) return;

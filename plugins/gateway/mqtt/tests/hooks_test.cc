@@ -262,4 +262,73 @@ TEST_CASE("a connection that never sends CONNECT is closed after the connect tim
   CHECK(c.wait_closed(3s));
 }
 
+TEST_CASE("the session observer sees online/offline with causes; disconnect_client kicks one connection") {
+  struct Observer : SessionObserver {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> log;  // "on <client> <conn> <user>" / "off <client> <conn> <cause>"
+    void on_session_online(const SessionEvent& e) override {
+      std::lock_guard lock(mu);
+      log.push_back("on " + e.client_id + " " + std::to_string(e.connection_id) + " " + e.user);
+      cv.notify_all();
+    }
+    void on_session_offline(const SessionEvent& e, SessionEndCause cause) override {
+      std::lock_guard lock(mu);
+      log.push_back("off " + e.client_id + " " + std::to_string(e.connection_id) + " " +
+                    std::to_string(static_cast<int>(cause)));
+      cv.notify_all();
+    }
+    bool wait(size_t n) {
+      std::unique_lock lock(mu);
+      return cv.wait_for(lock, 3s, [&] { return log.size() >= n; });
+    }
+  };
+  Env env;
+  TestBroker b(env, test_config(env, false));
+  b.broker.set_connect_authorizer(std::make_shared<Users>());
+  auto obs = std::make_shared<Observer>();
+  b.broker.set_session_observer(obs);
+  b.start();
+  auto id = [](Client& c) { return std::to_string(c.transport().info().id); };
+
+  Client first(env, b.broker, ClientOptions{0});
+  REQUIRE(first.connect("dev1", true, std::string("alice")).reason_code == m::ReasonCode::kSuccess);
+  REQUIRE(obs->wait(1));
+  CHECK(obs->log[0] == "on dev1 " + id(first) + " alice");
+
+  // Takeover from another loop: the new connection comes online, the old one goes offline (taken over).
+  Client second(env, b.broker, ClientOptions{1});
+  REQUIRE(second.connect("dev1", true, std::string("alice")).reason_code == m::ReasonCode::kSuccess);
+  CHECK(first.expect<m::Disconnect>().reason_code == m::ReasonCode::kSessionTakenOver);
+  REQUIRE(obs->wait(3));
+  {
+    std::lock_guard lock(obs->mu);
+    CHECK(std::count(obs->log.begin(), obs->log.end(), "on dev1 " + id(second) + " alice") == 1);
+    CHECK(std::count(obs->log.begin(), obs->log.end(),
+                     "off dev1 " + id(first) + " " + std::to_string(static_cast<int>(SessionEndCause::kTakenOver))) == 1);
+  }
+
+  // A kick aimed at the old connection id does nothing; one at the live id disconnects with 0x98.
+  b.broker.disconnect_client("dev1", HERALD_REASON_ADMINISTRATIVE_ACTION, "stale", std::stoull(id(first)));
+  CHECK(second.silent(150ms));
+  b.broker.disconnect_client("dev1", HERALD_REASON_ADMINISTRATIVE_ACTION, "removed by admin", std::stoull(id(second)));
+  auto d = second.expect<m::Disconnect>();
+  CHECK(d.reason_code == m::ReasonCode::kAdministrativeAction);
+  CHECK(d.properties.reason_string == std::optional<std::string>("removed by admin"));
+  CHECK(second.wait_closed());
+  REQUIRE(obs->wait(4));
+  CHECK(obs->log[3] == "off dev1 " + id(second) + " " + std::to_string(static_cast<int>(SessionEndCause::kKicked)));
+
+  // A reason DISCONNECT cannot carry becomes 0x98; a normal DISCONNECT reports kDisconnect.
+  Client third(env, b.broker, ClientOptions{0});
+  REQUIRE(third.connect("dev2", true, std::string("bob")).reason_code == m::ReasonCode::kSuccess);
+  b.broker.disconnect_client("dev2", HERALD_REASON_SESSION_TAKEN_OVER, "signed in elsewhere");
+  CHECK(third.expect<m::Disconnect>().reason_code == m::ReasonCode::kSessionTakenOver);
+  Client fourth(env, b.broker, ClientOptions{1});
+  REQUIRE(fourth.connect("dev3", true, std::string("carol")).reason_code == m::ReasonCode::kSuccess);
+  fourth.disconnect();
+  REQUIRE(obs->wait(8));
+  CHECK(obs->log[7] == "off dev3 " + id(fourth) + " " + std::to_string(static_cast<int>(SessionEndCause::kDisconnect)));
+}
+
 }  // namespace herald::gateway::mqtt::test

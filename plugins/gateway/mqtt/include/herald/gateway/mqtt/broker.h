@@ -65,6 +65,7 @@ class Broker {
   void set_topic_authorizer(std::shared_ptr<TopicAuthorizer> authorizer);  // none: allow all
   void set_publish_gate(std::shared_ptr<PublishGate> gate);                // none: route directly
   void set_reserved_topic_handler(std::shared_ptr<ReservedTopicHandler> handler);
+  void set_session_observer(std::shared_ptr<SessionObserver> observer);  // none: nobody is told
 
   // Control thread, loops running: opens the store and restores sessions and retained messages.
   // Returns an error text on failure (nothing is started then).
@@ -91,6 +92,15 @@ class Broker {
   // nobody is told).
   void deliver(std::string_view client_id, std::string topic, herald::mqtt::Bytes payload,
                herald::mqtt::Properties properties, std::function<void(DeliveryOutcome)> on_result);
+
+  // Any thread: the live connection of `client_id` gets a v5 DISCONNECT with `reason`'s MQTT 5 byte
+  // (SESSION_TAKEN_OVER 0x8E, ADMINISTRATIVE_ACTION 0x98, ...; a byte DISCONNECT may not carry becomes
+  // 0x98) and the reason string `text`, then is closed (3.1.1: closed). The session itself follows
+  // its expiry as after any disconnect. `connection_id` != 0: only if that connection is still the
+  // live one, so a kick aimed at an old connection never hits its successor. Nothing happens when the
+  // client is not connected.
+  void disconnect_client(std::string_view client_id, herald_reason reason, std::string text,
+                         uint64_t connection_id = 0);
 
   // Tests and tools: waits until every storage mutation queued so far is committed.
   void flush_storage();

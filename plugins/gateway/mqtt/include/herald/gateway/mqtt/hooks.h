@@ -100,6 +100,38 @@ class ReservedTopicHandler {
   virtual void on_publish(ReservedPublish publish, std::function<void(herald_reason, std::string)> done) = 0;
 };
 
+// A session's live connection, as reported to a SessionObserver.
+struct SessionEvent {
+  std::string client_id;
+  std::string user;            // "" for anonymous clients
+  uint64_t connection_id = 0;  // ConnectionInfo::id of the connection
+  uint32_t loop = 0;           // the connection's loop
+  std::string listener;
+  std::string peer;
+  herald::mqtt::ProtocolVersion version = herald::mqtt::ProtocolVersion::v5;
+};
+
+// Why a session's connection ended.
+enum class SessionEndCause : uint8_t {
+  kDisconnect,     // the client sent DISCONNECT
+  kTakenOver,      // another connection with the same client id took the session
+  kKicked,         // Broker::disconnect_client
+  kKeepalive,      // keep alive timeout
+  kProtocolError,  // the broker closed it for a protocol violation
+  kNetworkError,   // dropped, peer closed, too slow
+  kShutdown,       // herald stopping
+};
+
+// Lets the session registry follow MQTT sessions. Both calls run on the connection's loop: online
+// right after a successful CONNACK, offline once per online when that connection ends (for a
+// takeover, usually after the new connection's online: match by connection_id).
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  virtual void on_session_online(const SessionEvent& event) = 0;
+  virtual void on_session_offline(const SessionEvent& event, SessionEndCause cause) = 0;
+};
+
 // The outcome of Broker::deliver (the IM delivery ack).
 enum class DeliveryOutcome : uint8_t {
   kAcked,      // the client's PUBACK arrived
