@@ -22,104 +22,16 @@
 #include "metrics/metrics_registry.h"
 #include "plugin/host_api.h"
 #include "test_files.h"
+#include "support/gateway_test_host.h"
 
 namespace herald::gateway::mqtt::test {
 
 namespace m = herald::mqtt;
 using namespace std::chrono_literals;
 
-// Runs fn on `loop` and waits for it.
-template <class Fn>
-auto on_loop(const sdk::Host& host, uint32_t loop, Fn fn) {
-  using R = decltype(fn());
-  auto p = std::make_shared<std::promise<R>>();
-  auto fut = p->get_future();
-  host.post(loop, [p, fn = std::move(fn)]() mutable {
-    if constexpr (std::is_void_v<R>) {
-      fn();
-      p->set_value();
-    } else {
-      p->set_value(fn());
-    }
-  });
-  REQUIRE(fut.wait_for(10s) == std::future_status::ready);
-  return fut.get();
-}
-
-// Host loops + host API, as the plugin sees them.
-class Env {
- public:
-  explicit Env(uint32_t loops = 2) : loops_(loops) {
-    services_.loops = &loops_;
-    services_.metrics = &metrics_;
-    services_.data_dir = dir_.path().string();
-    services_.node_id = "test";
-    ctx_.services = &services_;
-    ctx_.plugin = "gateway";
-    loops_.start();
-  }
-  ~Env() { loops_.stop(); }
-  sdk::Host host() { return sdk::Host(herald::host_api_v1(), &ctx_); }
-  std::string file(const std::string& name) const { return dir_.file(name); }
-  MetricsRegistry& metrics() { return metrics_; }
-  // Lets every loop finish what is queued (two rounds: a task may post a follow-up).
-  void settle() {
-    for (int round = 0; round < 3; ++round)
-      for (uint32_t l = 0; l < loops_.size(); ++l) on_loop(host(), l, [] {});
-  }
-
- private:
-  herald::test::TempDir dir_;
-  LoopGroup loops_;
-  MetricsRegistry metrics_;
-  HostServices services_;
-  herald_host_ctx ctx_;
-};
-
-// Captures what the broker sends; close() reports on_close on the loop later, like the net layer.
-class FakeTransport : public Transport {
- public:
-  FakeTransport(sdk::Host host, ConnectionInfo info) : host_(host), info_(std::move(info)) {}
-  void send(std::string_view bytes) override {
-    std::lock_guard lock(mu_);
-    if (closed_) return;
-    rx_.insert(rx_.end(), bytes.begin(), bytes.end());
-    cv_.notify_all();
-  }
-  void close(bool) override {
-    {
-      std::lock_guard lock(mu_);
-      if (close_requested_) return;
-      close_requested_ = true;
-    }
-    host_.post(info_.loop, [this] { finish_close(CloseCause::kProtocolClosed); });
-  }
-  const ConnectionInfo& info() const override { return info_; }
-  size_t queued_bytes() const override { return 0; }
-  void set_reading(bool) override {}
-
-  void finish_close(CloseCause cause) {
-    {
-      std::lock_guard lock(mu_);
-      if (closed_) return;
-    }
-    if (handler) handler->on_close(cause);
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    cv_.notify_all();
-  }
-
-  std::unique_ptr<ProtocolHandler> handler;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<uint8_t> rx_;
-  bool closed_ = false;
-  bool close_requested_ = false;
-
- private:
-  sdk::Host host_;
-  ConnectionInfo info_;
-};
+using herald::gateway::test::Env;
+using herald::gateway::test::FakeTransport;
+using herald::gateway::test::on_loop;
 
 struct ClientOptions {
   uint32_t loop = 0;
