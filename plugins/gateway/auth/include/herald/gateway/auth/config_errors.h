@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "herald/config_section.hpp"
+
 namespace herald::gateway::auth {
 
 struct ConfigError {
@@ -12,5 +14,10 @@ struct ConfigError {
   std::string message;
 };
 using ConfigErrors = std::vector<ConfigError>;
+
+// Collects a ConfigSection's reports into `errors` (which must outlive the section).
+inline sdk::ConfigSection::Report report_to(ConfigErrors& errors) {
+  return [&errors](std::string path, std::string message) { errors.push_back({std::move(path), std::move(message)}); };
+}
 
 }  // namespace herald::gateway::auth
