@@ -91,15 +91,16 @@ TEST_CASE("stage metrics: calls, rejects by code and durations on /metrics") {
   h.start();
   for (int i = 0; i < 3; ++i) h.submit("gate", {});
   h.submit("gate", {{"x-block", "yes"}});
+  h.submit("gate", {{"x-block", "yes"}}, 1);  // the second reject of a code counts through the cached series
   h.submit("async", {});
   auto m = herald::test::parse_prometheus_text(herald::test::http_get(h.server().metrics_address(), "/metrics"));
   using herald::test::metric_value;
-  CHECK(metric_value(m, "herald_stage_calls_total", {"pipeline=\"gate\"", "stage=\"reject_if\""}) == 4);
+  CHECK(metric_value(m, "herald_stage_calls_total", {"pipeline=\"gate\"", "stage=\"reject_if\""}) == 5);
   CHECK(metric_value(m, "herald_stage_calls_total", {"pipeline=\"gate\"", "stage=\"tag\""}) == 3);
-  CHECK(metric_value(m, "herald_stage_rejects_total", {"stage=\"reject_if\"", "code=\"0x0097\""}) == 1);
+  CHECK(metric_value(m, "herald_stage_rejects_total", {"stage=\"reject_if\"", "code=\"0x0097\""}) == 2);
   CHECK(metric_value(m, "herald_stage_duration_seconds_count", {"pipeline=\"async\"", "stage=\"defer\""}) == 1);
   CHECK(metric_value(m, "herald_pipeline_envelopes_total", {"pipeline=\"gate\"", "result=\"accepted\""}) == 3);
-  CHECK(metric_value(m, "herald_pipeline_envelopes_total", {"pipeline=\"gate\"", "result=\"rejected\""}) == 1);
+  CHECK(metric_value(m, "herald_pipeline_envelopes_total", {"pipeline=\"gate\"", "result=\"rejected\""}) == 2);
   CHECK(metric_value(m, "herald_tag_tagged_total", {"header=\"x-tag\""}) == 3);
   CHECK(metric_value(m, "herald_plugins_loaded") == 2);
   CHECK(metric_value(m, "herald_build_info", {"version=\""}) == 1);

@@ -5,6 +5,8 @@
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +29,9 @@ struct StageInstance {
   void* instance = nullptr;
   prometheus::Counter* calls = nullptr;
   prometheus::Histogram* duration = nullptr;
+  // herald_stage_rejects_total{code} per reason code, looked up on the first reject of each code so a
+  // stage that rejects most traffic (a rate limiter at 10x) does not go to the registry every time.
+  std::array<std::atomic<prometheus::Counter*>, 0x200> rejects{};
   ~StageInstance();
 };
 

@@ -101,16 +101,27 @@ bool PipelineEngine::finish_stage(Execution* e) {
   if (e->verdict == HERALD_VERDICT_REJECT) {
     if (e->reason == HERALD_REASON_OK) e->reason = HERALD_REASON_UNSPECIFIED_ERROR;
     if (e->text.empty()) e->text = "rejected by stage " + st.stage;
-    char code[8];
-    snprintf(code, sizeof(code), "0x%04x", e->reason);
-    auto rejects = metrics_.counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
-                                    {{"pipeline", st.pipeline}, {"stage", st.stage}, {"code", code}});
-    if (rejects) rejects.value()->Increment();
+    if (prometheus::Counter* rejects = reject_counter(st, e->reason)) rejects->Increment();
     finish(e);
     return false;
   }
   ++e->next;
   return true;
+}
+
+prometheus::Counter* PipelineEngine::reject_counter(StageInstance& st, uint16_t reason) {
+  std::atomic<prometheus::Counter*>* slot = reason < st.rejects.size() ? &st.rejects[reason] : nullptr;
+  if (slot) {
+    if (prometheus::Counter* cached = slot->load(std::memory_order_acquire)) return cached;
+  }
+  char code[8];
+  snprintf(code, sizeof(code), "0x%04x", reason);
+  auto found = metrics_.counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
+                                {{"pipeline", st.pipeline}, {"stage", st.stage}, {"code", code}});
+  if (!found) return nullptr;
+  // Two loops racing here store the same series: the registry hands out one child per label set.
+  if (slot) slot->store(found.value(), std::memory_order_release);
+  return found.value();
 }
 
 void PipelineEngine::finish(Execution* e) {
