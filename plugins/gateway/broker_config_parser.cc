@@ -1,14 +1,12 @@
 // Reads the gateway's `mqtt` section into mqtt::BrokerConfig: every key of the broker's README, with
 // its default, type-checked, unknown keys listed.
 #include "gateway_config.h"
-#include "herald/config_section.hpp"
 
 namespace herald::gateway {
 
 mqtt::BrokerConfig parse_broker_config(const YAML::Node& node, std::vector<PathError>& errors, std::string_view path) {
   mqtt::BrokerConfig c;
-  sdk::ConfigSection r(node, std::string(path),
-                       [&errors](std::string p, std::string m) { errors.push_back({std::move(p), std::move(m)}); });
+  sdk::ConfigSection r(node, std::string(path), auth::report_to(errors));
   if (!r.present()) return c;
   r.allow_keys({"max_inflight", "max_queued", "queue_overflow", "queue_qos0_offline", "session_expiry_max",
                 "keepalive_max", "server_keep_alive", "topic_alias_maximum", "receive_maximum", "max_packet_size",

@@ -26,10 +26,8 @@ struct GatewayConfig {
   session::SessionConfig sessions;
 };
 
-struct PathError {
-  std::string path;  // relative to the plugin's config node, e.g. "listeners[1].bind"
-  std::string message;
-};
+// A problem with its path relative to the plugin's config node, e.g. "listeners[1].bind".
+using PathError = auth::ConfigError;
 
 // `data_dir` gives the broker's default storage path (<data_dir>/mqtt.db).
 GatewayConfig parse_gateway_config(const YAML::Node& node, std::string_view data_dir, std::vector<PathError>& errors);

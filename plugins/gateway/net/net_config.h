@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "herald/config_section.hpp"
+
 #include "net/transport.h"
 
 namespace herald::gateway {
@@ -54,14 +56,15 @@ struct ListenerConfig {
   std::vector<std::string> ws_subprotocols() const;
 };
 
-// Parses one listener node (a YAML map; see README.md for the keys). Appends "<key>: message" errors
-// and returns what it could read; the caller checks `errors` before using the result.
+// Parses one listener node (a YAML map; see README.md for the keys). Reports each problem with its
+// path (e.g. "listeners[2].bind") and returns what it could read.
 // Errors read "<path>.<key>: <message>"; `path` is the listener's YAML path, e.g. "listeners[2]".
-ListenerConfig parse_listener_config(const YAML::Node& node, std::vector<std::string>& errors,
-                                     std::string_view path = "listener");
+ListenerConfig parse_listener_config(const YAML::Node& node, std::string_view path,
+                                     const sdk::ConfigSection::Report& report);
 // Checks a parsed set: unique names, non-empty binds, TLS pairs, sane limits. Errors read
 // "listeners[<index>].<key>: <message>".
-void validate_listener_configs(const std::vector<ListenerConfig>& listeners, std::vector<std::string>& errors);
+void validate_listener_configs(const std::vector<ListenerConfig>& listeners,
+                               const sdk::ConfigSection::Report& report);
 
 std::string_view to_string(ListenerProtocol protocol);
 std::string_view to_string(ListenerTransport transport);

@@ -43,7 +43,9 @@ void NetServer::run_on_loop_and_wait(uint32_t loop, std::function<void()> fn) {
 std::optional<std::string> NetServer::start() {
   if (started_) return std::string("already started");
   std::vector<std::string> errors;
-  validate_listener_configs(configs_, errors);
+  validate_listener_configs(configs_, [&errors](std::string path, std::string message) {
+    errors.push_back(path + ": " + message);
+  });
   if (!errors.empty()) {
     std::string msg = "gateway listeners: ";
     for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "; " : "") + errors[i];
