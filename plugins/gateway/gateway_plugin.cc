@@ -86,9 +86,7 @@ class GatewayPlugin : public sdk::Plugin {
   void stop() override {
     if (!started_) return;
     started_ = false;
-    net_->drain();            // no new clients while the others are told to go
-    broker_->disconnect_all();  // v5 DISCONNECT 0x8B to each client
-    binary_->kick_all(HERALD_REASON_SERVER_SHUTTING_DOWN, "server shutting down");
+    send_clients_away(HERALD_REASON_SERVER_SHUTTING_DOWN, "server shutting down");
     net_->stop();             // closes every connection on its loop
     broker_->stop();          // flushes storage
     authorizer_->current()->stop();
@@ -98,9 +96,7 @@ class GatewayPlugin : public sdk::Plugin {
   // reconnect through the load balancer to another node. Sessions stay stored for their return.
   void drain() override {
     if (!started_) return;
-    auto report = net_->drain();
-    broker_->disconnect_all();
-    binary_->kick_all(HERALD_REASON_USE_ANOTHER_SERVER, "this node is draining: reconnect");
+    auto report = send_clients_away(HERALD_REASON_USE_ANOTHER_SERVER, "this node is draining: reconnect");
     host().info("gateway drained: accepting stopped, " + std::to_string(report.connections) +
                 " connections asked to reconnect elsewhere");
   }
@@ -119,6 +115,14 @@ class GatewayPlugin : public sdk::Plugin {
   }
 
  private:
+  // No new clients; MQTT clients get v5 DISCONNECT 0x8B, binary clients a KICK with `reason`.
+  DrainReport send_clients_away(herald_reason reason, std::string text) {
+    DrainReport report = net_->drain();
+    broker_->disconnect_all();
+    binary_->kick_all(reason, std::move(text));
+    return report;
+  }
+
   YAML::Node node_;
   GatewayConfig config_;
   std::shared_ptr<AuthStackAuthorizer> authorizer_;

@@ -35,6 +35,11 @@ extern "C" {
 #define HERALD_PLUGIN_EXPORT
 #endif
 
+/* True when *ptr (a struct of `type` that starts with struct_size) is big enough to carry `field`:
+ * the check before reading a field appended after the reader's oldest supported version. */
+#define HERALD_STRUCT_HAS(ptr, type, field) \
+  ((ptr)->struct_size >= offsetof(type, field) + sizeof((ptr)->field))
+
 /* A borrowed UTF-8 string: not NUL-terminated in general. */
 typedef struct herald_str {
   const char* data;

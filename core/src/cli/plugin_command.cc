@@ -12,7 +12,7 @@ namespace {
 void write_to(void* ctx, herald_str text) { std::fwrite(text.data, 1, text.size, static_cast<FILE*>(ctx)); }
 
 const herald_command_decl* find_command(const herald_plugin_v1& d, const std::string& name) {
-  if (d.struct_size < offsetof(herald_plugin_v1, command_count) + sizeof(d.command_count)) return nullptr;
+  if (!HERALD_STRUCT_HAS(&d, herald_plugin_v1, command_count)) return nullptr;
   for (uint32_t i = 0; i < d.command_count; ++i) {
     if (std::string(d.commands[i].name.data, d.commands[i].name.size) == name) return &d.commands[i];
   }

@@ -1,5 +1,4 @@
 // `herald plugins -c FILE`: what each configured plugin is and provides, with its config reference.
-#include <cstddef>
 #include <cstdio>
 #include <string>
 
@@ -47,7 +46,7 @@ int plugins(const Args& args) {
     }
     for (uint32_t l = 0; l < d.listener_count; ++l)
       std::printf("  listener %s: %s\n", str(d.listeners[l].name).c_str(), str(d.listeners[l].description).c_str());
-    if (d.struct_size >= offsetof(herald_plugin_v1, command_count) + sizeof(d.command_count)) {
+    if (HERALD_STRUCT_HAS(&d, herald_plugin_v1, command_count)) {
       for (uint32_t c = 0; c < d.command_count; ++c)
         std::printf("  command herald %s -c FILE %s: %s\n", str(d.commands[c].name).c_str(),
                     str(d.commands[c].usage).c_str(), str(d.commands[c].description).c_str());

@@ -70,7 +70,7 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const std::string& fi
                                                              std::to_string(chosen) + ", host offers " + offered);
   auto* d = static_cast<const herald_plugin_v1*>(desc);
   // The descriptor may come from an older SDK (smaller) but never lacks the v1 core fields.
-  if (d->struct_size < offsetof(herald_plugin_v1, destroy) + sizeof(d->destroy))
+  if (!HERALD_STRUCT_HAS(d, herald_plugin_v1, destroy))
     return make_error(HERALD_REASON_INVALID_REQUEST, file + ": plugin descriptor is truncated (struct_size " +
                                                          std::to_string(d->struct_size) + ")");
   if (!d->name.data || d->name.size == 0 || !d->init || !d->destroy)

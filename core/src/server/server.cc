@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#include <cstddef>
 #include <filesystem>
 
 #include "config/config_loader.h"
@@ -242,7 +241,7 @@ void Server::drain() {
   if (draining_) draining_->Set(1);
   for (auto& rp : plugins_) {
     const auto* d = rp.desc;
-    bool has_drain = d->struct_size >= offsetof(herald_plugin_v1, drain) + sizeof(d->drain) && d->drain;
+    bool has_drain = HERALD_STRUCT_HAS(d, herald_plugin_v1, drain) && d->drain;
     if (rp.started && has_drain) d->drain(rp.instance);
   }
   HLOG_INFO("herald") << "drained: no new clients are accepted; stop herald when the remaining ones are gone";
