@@ -35,11 +35,10 @@
 
 #include "herald/config_values.hpp"
 #include "herald/plugin_abi.h"
+#include "herald/str.hpp"
 
 namespace herald::sdk {
 
-inline herald_str to_str(std::string_view s) { return herald_str{s.data(), s.size()}; }
-inline std::string_view view(herald_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
 
 enum class Verdict : uint32_t {
   kContinue = HERALD_VERDICT_CONTINUE,

@@ -7,10 +7,11 @@
 #include "config/value_check.h"
 #include "herald/version.h"
 #include "plugin/plugin_catalog.h"
+#include "herald/str.hpp"
 
 namespace herald::cli {
 namespace {
-std::string str(herald_str s) { return s.data ? std::string(s.data, s.size) : std::string(); }
+std::string str(herald_str s) { return std::string(sdk::view(s)); }
 
 void print_keys(const herald_config_key* keys, uint32_t count, const char* indent) {
   if (count == 0) {

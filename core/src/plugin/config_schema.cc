@@ -4,11 +4,12 @@
 #include <set>
 
 #include "config/value_check.h"
+#include "herald/str.hpp"
 
 namespace herald {
 namespace {
 
-std::string str(herald_str s) { return s.data ? std::string(s.data, s.size) : std::string(); }
+std::string str(herald_str s) { return std::string(sdk::view(s)); }
 
 // Finds the node at a relative path like "rules[2].rate" for its line number; falls back to `root`.
 YAML::Node find_node(const YAML::Node& root, const std::string& rel) {

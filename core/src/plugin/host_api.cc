@@ -9,52 +9,53 @@
 #include "loop/loop_group.h"
 #include "metrics/metrics_registry.h"
 #include "pipeline/pipeline_engine.h"
+#include "herald/str.hpp"
 
 namespace herald {
 namespace {
 
-std::string_view sv(herald_str s) { return s.data ? std::string_view(s.data, s.size) : std::string_view(); }
-herald_str hs(const std::string& s) { return herald_str{s.data(), s.size()}; }
+using sdk::to_str;
+using sdk::view;
 
 void host_log(herald_host_ctx* ctx, uint32_t level, herald_str message) {
   auto l = static_cast<log::Level>(std::min<uint32_t>(level, HERALD_LOG_ERROR));
-  log::write(l, ctx ? ctx->plugin : "plugin", sv(message));
+  log::write(l, ctx ? ctx->plugin : "plugin", view(message));
 }
 
 herald_envelope* envelope_create(herald_host_ctx*) { return new herald_envelope(); }
 void envelope_release(herald_envelope* env) { delete env; }
 int envelope_get(const herald_envelope* env, herald_str name, herald_str* out) {
-  const std::string* v = env->find(sv(name));
+  const std::string* v = env->find(view(name));
   if (!v) return 0;
-  *out = hs(*v);
+  *out = to_str(*v);
   return 1;
 }
-void envelope_set(herald_envelope* env, herald_str name, herald_str value) { env->set(sv(name), sv(value)); }
-void envelope_remove(herald_envelope* env, herald_str name) { env->remove(sv(name)); }
+void envelope_set(herald_envelope* env, herald_str name, herald_str value) { env->set(view(name), view(value)); }
+void envelope_remove(herald_envelope* env, herald_str name) { env->remove(view(name)); }
 uint32_t envelope_header_count(const herald_envelope* env) { return static_cast<uint32_t>(env->headers.size()); }
 int envelope_header_at(const herald_envelope* env, uint32_t i, herald_str* name, herald_str* value) {
   if (i >= env->headers.size()) return 0;
-  *name = hs(env->headers[i].first);
-  *value = hs(env->headers[i].second);
+  *name = to_str(env->headers[i].first);
+  *value = to_str(env->headers[i].second);
   return 1;
 }
-herald_str envelope_payload(const herald_envelope* env) { return hs(env->payload); }
-void envelope_set_payload(herald_envelope* env, herald_str payload) { env->payload.assign(sv(payload)); }
+herald_str envelope_payload(const herald_envelope* env) { return to_str(env->payload); }
+void envelope_set_payload(herald_envelope* env, herald_str payload) { env->payload.assign(view(payload)); }
 
 herald_envelope* call_envelope(herald_stage_call* call) { return call->exec->env.get(); }
 uint32_t call_loop(herald_stage_call* call) { return call->exec->loop; }
-herald_str call_pipeline(herald_stage_call* call) { return hs(call->exec->pipeline->name); }
+herald_str call_pipeline(herald_stage_call* call) { return to_str(call->exec->pipeline->name); }
 void call_reject(herald_stage_call* call, uint16_t reason, herald_str text) {
-  PipelineEngine::reject(call, reason, sv(text));
+  PipelineEngine::reject(call, reason, view(text));
 }
 herald_completion* call_defer(herald_stage_call* call) { return PipelineEngine::defer(call); }
 void complete(herald_completion* c, uint32_t verdict, uint16_t reason, herald_str text) {
-  c->exec->engine->complete(c, verdict, reason, sv(text));
+  c->exec->engine->complete(c, verdict, reason, view(text));
 }
 
 uint32_t pipeline_submit(herald_host_ctx* ctx, herald_str pipeline, uint32_t loop, herald_envelope* env,
                          herald_pipeline_done_fn done, void* arg) {
-  return ctx->services->engine->submit(sv(pipeline), loop, std::unique_ptr<herald_envelope>(env), done, arg);
+  return ctx->services->engine->submit(view(pipeline), loop, std::unique_ptr<herald_envelope>(env), done, arg);
 }
 
 uint32_t loop_count(herald_host_ctx* ctx) { return ctx->services->loops->size(); }
@@ -109,7 +110,7 @@ void timer_cancel(herald_timer* timer) {
 
 prometheus::Labels labels_of(const herald_str* pairs, uint32_t count) {
   prometheus::Labels labels;
-  for (uint32_t i = 0; i < count; ++i) labels.emplace(std::string(sv(pairs[2 * i])), std::string(sv(pairs[2 * i + 1])));
+  for (uint32_t i = 0; i < count; ++i) labels.emplace(std::string(view(pairs[2 * i])), std::string(view(pairs[2 * i + 1])));
   return labels;
 }
 
@@ -130,19 +131,19 @@ herald_metric* checked(herald_host_ctx* ctx, R result, MetricHandle::Kind kind) 
 
 herald_metric* metric_counter(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                               uint32_t n) {
-  return checked(ctx, ctx->services->metrics->counter(std::string(sv(name)), std::string(sv(help)), labels_of(labels, n)),
+  return checked(ctx, ctx->services->metrics->counter(std::string(view(name)), std::string(view(help)), labels_of(labels, n)),
                  MetricHandle::Kind::kCounter);
 }
 herald_metric* metric_gauge(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                             uint32_t n) {
-  return checked(ctx, ctx->services->metrics->gauge(std::string(sv(name)), std::string(sv(help)), labels_of(labels, n)),
+  return checked(ctx, ctx->services->metrics->gauge(std::string(view(name)), std::string(view(help)), labels_of(labels, n)),
                  MetricHandle::Kind::kGauge);
 }
 herald_metric* metric_histogram(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                                 uint32_t n, const double* bounds, uint32_t bucket_count) {
   prometheus::Histogram::BucketBoundaries buckets(bounds, bounds + bucket_count);
   if (buckets.empty()) buckets = latency_buckets();
-  return checked(ctx, ctx->services->metrics->histogram(std::string(sv(name)), std::string(sv(help)),
+  return checked(ctx, ctx->services->metrics->histogram(std::string(view(name)), std::string(view(help)),
                                                         labels_of(labels, n), buckets),
                  MetricHandle::Kind::kHistogram);
 }
@@ -160,10 +161,10 @@ void metric_observe(herald_metric* m, double v) {
   if (h->kind == MetricHandle::Kind::kHistogram) static_cast<prometheus::Histogram*>(h->series)->Observe(v);
 }
 
-herald_str data_dir(herald_host_ctx* ctx) { return hs(ctx->services->data_dir); }
-herald_str node_id(herald_host_ctx* ctx) { return hs(ctx->services->node_id); }
+herald_str data_dir(herald_host_ctx* ctx) { return to_str(ctx->services->data_dir); }
+herald_str node_id(herald_host_ctx* ctx) { return to_str(ctx->services->node_id); }
 void listener_opened(herald_host_ctx* ctx, herald_str protocol, herald_str address) {
-  std::string entry = std::string(sv(protocol)) + " " + std::string(sv(address)) + " (" + ctx->plugin + ")";
+  std::string entry = std::string(view(protocol)) + " " + std::string(view(address)) + " (" + ctx->plugin + ")";
   HLOG_INFO("host") << "listener " << entry;
   std::lock_guard lock(ctx->services->mutex);
   ctx->services->listeners.push_back(entry);

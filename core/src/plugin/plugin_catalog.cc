@@ -2,10 +2,11 @@
 #include "plugin/plugin_catalog.h"
 
 #include "plugin/config_schema.h"
+#include "herald/str.hpp"
 
 namespace herald {
 namespace {
-std::string str(herald_str s) { return s.data ? std::string(s.data, s.size) : std::string(); }
+std::string str(herald_str s) { return std::string(sdk::view(s)); }
 }  // namespace
 
 std::string yaml_text(const YAML::Node& node) {

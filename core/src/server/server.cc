@@ -12,10 +12,11 @@
 #include "loop/loop_group.h"
 #include "metrics/metrics_registry.h"
 #include "pipeline/pipeline_engine.h"
+#include "herald/str.hpp"
 
 namespace herald {
 namespace {
-herald_str hs(const std::string& s) { return herald_str{s.data(), s.size()}; }
+using sdk::to_str;
 
 std::string plugin_summary(const PluginCatalog& catalog) {
   std::string out;
@@ -105,7 +106,7 @@ Status Server::start() {
     rp.config_text = yaml_text(cp.effective_config);
     herald_error err{};
     err.struct_size = sizeof(err);
-    if (rp.desc->init(host_api_v1(), rp.ctx.get(), hs(rp.config_text), &rp.instance, &err) != 0) {
+    if (rp.desc->init(host_api_v1(), rp.ctx.get(), to_str(rp.config_text), &rp.instance, &err) != 0) {
       std::string why = err.message[0] ? err.message : "no reason given";
       shutdown_plugins();
       return make_error(reason_or(err.reason),
@@ -208,10 +209,10 @@ Status Server::reload() {
       if (text == rp.config_text) continue;
       herald_error err{};
       err.struct_size = sizeof(err);
-      if (!rp.desc->reconfigure || rp.desc->reconfigure(rp.instance, hs(text), &err) != 0) {
+      if (!rp.desc->reconfigure || rp.desc->reconfigure(rp.instance, to_str(text), &err) != 0) {
         for (auto& [undo, old_text] : changed) {
           herald_error ignored{};
-          undo->desc->reconfigure(undo->instance, hs(old_text), &ignored);
+          undo->desc->reconfigure(undo->instance, to_str(old_text), &ignored);
           undo->config_text = old_text;
         }
         return fail("plugin \"" + rp.name + "\" cannot apply its new config: " +
