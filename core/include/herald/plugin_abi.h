@@ -274,6 +274,16 @@ struct herald_host_v1 {
   herald_str (*node_id)(herald_host_ctx* ctx);
   /* A plugin reports each listener it opened, for the start-up log and `herald_listeners`. */
   void (*listener_opened)(herald_host_ctx* ctx, herald_str protocol, herald_str address);
+
+  /* --- later additions: check struct_size (HERALD_STRUCT_HAS) before use --- */
+
+  /* Services: C function tables that plugins (and core's built-in plugins) offer each other by a
+   * versioned name, e.g. "herald.im.v1" (herald/im_service.h). This is how the gateway reaches the
+   * messaging core without either naming the other. register: control thread, inside init; the table
+   * must stay valid until the registering plugin is destroyed. Returns 0, or ALREADY_EXISTS when the
+   * name is taken. lookup: any thread, after every plugin's init (e.g. in start); NULL when none. */
+  uint32_t (*service_register)(herald_host_ctx* ctx, herald_str name, const void* table);
+  const void* (*service_lookup)(herald_host_ctx* ctx, herald_str name);
 };
 
 /* The one symbol a plugin exports (see the handshake above). */

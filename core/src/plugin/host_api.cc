@@ -170,6 +170,24 @@ void listener_opened(herald_host_ctx* ctx, herald_str protocol, herald_str addre
   ctx->services->listeners.push_back(entry);
 }
 
+uint32_t service_register(herald_host_ctx* ctx, herald_str name, const void* table) {
+  std::string key(view(name));
+  std::lock_guard lock(ctx->services->mutex);
+  auto [it, inserted] = ctx->services->services.emplace(key, ServiceEntry{table, ctx->plugin});
+  if (!inserted) {
+    HLOG_ERROR("host") << "plugin \"" << ctx->plugin << "\" cannot register service \"" << key
+                       << "\": plugin \"" << it->second.owner << "\" already did";
+    return HERALD_REASON_ALREADY_EXISTS;
+  }
+  HLOG_DEBUG("host") << "service " << key << " registered by plugin \"" << ctx->plugin << "\"";
+  return 0;
+}
+const void* service_lookup(herald_host_ctx* ctx, herald_str name) {
+  std::lock_guard lock(ctx->services->mutex);
+  auto it = ctx->services->services.find(std::string(view(name)));
+  return it == ctx->services->services.end() ? nullptr : it->second.table;
+}
+
 }  // namespace
 
 const herald_host_v1* host_api_v1() {
@@ -211,6 +229,8 @@ const herald_host_v1* host_api_v1() {
     a.data_dir = data_dir;
     a.node_id = node_id;
     a.listener_opened = listener_opened;
+    a.service_register = service_register;
+    a.service_lookup = service_lookup;
     return a;
   }();
   return &api;

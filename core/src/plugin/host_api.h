@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,6 +15,12 @@ class LoopGroup;
 class PipelineEngine;
 class MetricsRegistry;
 
+// A function table one plugin offers the others (herald_host_v1::service_register).
+struct ServiceEntry {
+  const void* table;
+  std::string owner;  // plugin name
+};
+
 // What the host API reaches into; owned by the Server, outlives every plugin.
 struct HostServices {
   LoopGroup* loops = nullptr;
@@ -25,6 +32,7 @@ struct HostServices {
   std::mutex mutex;
   std::vector<std::string> listeners;  // "<protocol> <address> (<plugin>)"
   std::deque<struct MetricHandle> metric_handles;
+  std::map<std::string, ServiceEntry> services;  // service_register: name -> table
 };
 
 struct MetricHandle {

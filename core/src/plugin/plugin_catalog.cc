@@ -1,6 +1,8 @@
 // Builds a PluginCatalog (see plugin_catalog.h).
 #include "plugin/plugin_catalog.h"
 
+#include <algorithm>
+
 #include "plugin/config_schema.h"
 #include "herald/str.hpp"
 
@@ -18,11 +20,42 @@ std::string yaml_text(const YAML::Node& node) {
 PluginCatalog build_catalog(const HeraldConfig& config, ConfigIssues& issues,
                             const std::map<std::string, std::shared_ptr<PluginLibrary>>* loaded) {
   PluginCatalog catalog;
+  // Built-in plugins come first (others look their services up in start), configured or not.
+  std::vector<PluginEntry> entries;
+  for (const auto& b : builtin_plugins()) {
+    auto listed = std::find_if(config.plugins.begin(), config.plugins.end(),
+                               [&](const PluginEntry& e) { return e.name == b.name; });
+    if (listed != config.plugins.end()) {
+      entries.push_back(*listed);
+    } else {
+      PluginEntry implicit;
+      implicit.name = b.name;
+      implicit.config = YAML::Node(YAML::NodeType::Map);
+      implicit.yaml_path = "plugins(" + b.name + ", built-in)";
+      entries.push_back(std::move(implicit));
+    }
+  }
   for (const auto& entry : config.plugins) {
+    bool is_builtin = std::any_of(builtin_plugins().begin(), builtin_plugins().end(),
+                                  [&](const BuiltinPlugin& b) { return b.name == entry.name; });
+    if (!is_builtin) entries.push_back(entry);
+  }
+
+  for (const auto& entry : entries) {
     std::shared_ptr<PluginLibrary> lib;
     if (loaded) {
       auto it = loaded->find(entry.name);
       if (it != loaded->end()) lib = it->second;
+    }
+    auto builtin = std::find_if(builtin_plugins().begin(), builtin_plugins().end(),
+                                [&](const BuiltinPlugin& b) { return b.name == entry.name; });
+    if (!lib && builtin != builtin_plugins().end()) {
+      auto made = PluginLibrary::builtin(builtin->negotiate);
+      if (!made) {
+        issues.add(entry.yaml_path, entry.node, "built-in plugin \"" + entry.name + "\": " + made.error().message);
+        continue;
+      }
+      lib = std::move(made.value());
     }
     if (!lib) {
       auto file = resolve_plugin_file(entry.name, entry.path, config.service.plugin_paths);

@@ -57,6 +57,21 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const std::string& fi
     return make_error(HERALD_REASON_INVALID_REQUEST,
                       file + ": not a Herald plugin (no exported symbol " HERALD_PLUGIN_ENTRY ")");
   auto negotiate = reinterpret_cast<herald_plugin_negotiate_fn>(sym);
+  auto checked = lib->handshake(negotiate);
+  if (!checked) return checked.error();
+  return lib;
+}
+
+Result<std::unique_ptr<PluginLibrary>> PluginLibrary::builtin(herald_plugin_negotiate_fn negotiate) {
+  std::unique_ptr<PluginLibrary> lib(new PluginLibrary());
+  lib->file_ = "(built-in)";
+  auto checked = lib->handshake(negotiate);
+  if (!checked) return checked.error();
+  return lib;
+}
+
+Result<bool> PluginLibrary::handshake(herald_plugin_negotiate_fn negotiate) {
+  const std::string& file = file_;
   const auto& versions = host_abi_versions();
   uint32_t chosen = 0;
   const void* desc = negotiate(versions.data(), static_cast<uint32_t>(versions.size()), &chosen);
@@ -75,10 +90,24 @@ Result<std::unique_ptr<PluginLibrary>> PluginLibrary::open(const std::string& fi
                                                          std::to_string(d->struct_size) + ")");
   if (!d->name.data || d->name.size == 0 || !d->init || !d->destroy)
     return make_error(HERALD_REASON_INVALID_REQUEST, file + ": plugin descriptor lacks a name, init or destroy");
-  lib->abi_version_ = chosen;
-  lib->descriptor_ = d;
-  return lib;
+  abi_version_ = chosen;
+  descriptor_ = d;
+  return true;
 }
+
+namespace {
+std::vector<BuiltinPlugin>& builtin_registry() {
+  static std::vector<BuiltinPlugin> registry;
+  return registry;
+}
+}  // namespace
+
+void register_builtin_plugin(BuiltinPlugin plugin) {
+  for (const auto& p : builtin_registry())
+    if (p.name == plugin.name) return;
+  builtin_registry().push_back(std::move(plugin));
+}
+const std::vector<BuiltinPlugin>& builtin_plugins() { return builtin_registry(); }
 
 std::vector<std::string> plugin_search_dirs(const std::vector<std::string>& config_paths) {
   std::vector<std::string> dirs = config_paths;

@@ -257,6 +257,8 @@ void Server::shutdown_plugins() {
   if (engine_) engine_->clear();  // every stage instance, before the plugins that own them
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     if (it->instance) it->desc->destroy(it->instance);
+    std::lock_guard lock(services_.mutex);  // its service tables die with it
+    std::erase_if(services_.services, [&](const auto& kv) { return kv.second.owner == it->name; });
   }
   plugins_.clear();
 }

@@ -1,0 +1,80 @@
+/* The messaging core's service table, "herald.im.v1": how a front (the gateway, the admin API, a
+ * cluster bridge) hands client requests to the IM core and receives deliveries, without either side
+ * naming the other. Look it up with host->service_lookup(ctx, HERALD_IM_SERVICE_V1) in start().
+ *
+ * Requests, responses and deliveries are Herald binary-protocol frames (docs/protocol.md, Part I),
+ * encoded with protocols/binary: the protocol is already versioned, documented, and forward
+ * compatible, so the ABI reuses it instead of inventing a second set of C structs. Request ids in
+ * these frames are 0; the front puts its own on the wire. Plain C, append-only like plugin_abi.h. */
+#ifndef HERALD_IM_SERVICE_H
+#define HERALD_IM_SERVICE_H
+
+#include <stdint.h>
+
+#include "herald/plugin_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HERALD_IM_SERVICE_V1 "herald.im.v1"
+
+/* Who is asking: one authenticated device connection (or a server-side caller). Borrowed. */
+typedef struct herald_im_session {
+  uint32_t struct_size;
+  herald_str user;      /* user id (authenticated by the front) */
+  herald_str device;    /* device id; the sending device gets the version-only entry */
+  herald_str protocol;  /* "mqtt", "binary", "admin": for envelopes, logs and metrics */
+  herald_str listener;  /* listener name, "" when none */
+  herald_str peer;      /* "ip:port", "" when none */
+  uint32_t loop;        /* loop the connection lives on (the pipeline runs there); UINT32_MAX: any */
+} herald_im_session;
+
+/* The answer to one request: an encoded response frame, or an empty string for requests that have
+ * no response (PUSH_ACK). Called exactly once, from any thread (usually the messaging thread): post
+ * to your own loop before touching connection state. The frame is borrowed for the call. */
+typedef void (*herald_im_reply_fn)(void* arg, herald_str frame);
+
+/* A front that delivers to connected devices. Registered with attach_sink; calls come from the
+ * messaging core's threads, never concurrently for the same sink and never after detach_sink returns. */
+typedef struct herald_im_sink_v1 {
+  uint32_t struct_size;
+  void* arg;
+  /* An encoded PUSH frame for `user` (entries already carry that user's versions and the badge):
+   * deliver it to every connected device of the user except `except_device` ("" = all). The sink
+   * tracks device acks and retransmits unacked entries with the same ids. */
+  void (*deliver)(void* arg, herald_str user, herald_str except_device, herald_str push_frame);
+  /* Room fan-out (lessons 10, 20): called once per event loop for each room message; deliver the
+   * encoded PUSH frame to this sink's connections on loop `loop` that joined `room` (a ROOM_OP join
+   * answered with RESULT). Room entries are not acked. */
+  void (*deliver_room)(void* arg, uint32_t loop, herald_str room, herald_str push_frame);
+  /* The device left `room` without asking (e.g. the room was closed): forget its membership. Optional. */
+  void (*room_left)(void* arg, herald_str room, herald_str user, herald_str device);
+} herald_im_sink_v1;
+
+typedef struct herald_im_service_v1 {
+  uint32_t struct_size;
+  void* self;
+  /* Any thread. One client request: `frame` is an encoded SEND, PUSH_ACK, SYNC_REQUEST,
+   * HISTORY_REQUEST, READ, RECALL, DELETE, GROUP_OP, ROOM_OP, UNREAD_REQUEST or PUSH_TOKEN frame.
+   * `reply` gets SEND_ACK, SYNC_PAGE, HISTORY_PAGE, RESULT, UNREAD_RESULT or ERROR (code, text,
+   * retry_after_ms). SEND runs through the configured inbound pipeline (its stages may reject);
+   * SEND_ACK comes only after the message is committed. */
+  void (*request)(void* self, const herald_im_session* session, herald_str frame, herald_im_reply_fn reply,
+                  void* arg);
+  /* Any thread: a device connected / disconnected (presence; a disconnect leaves its rooms). */
+  void (*session_opened)(void* self, const herald_im_session* session);
+  void (*session_closed)(void* self, const herald_im_session* session);
+  /* Any thread, never blocks on storage: the newest version of the user's timeline
+   * (CONNECT_ACK.user_version). */
+  uint64_t (*user_version)(void* self, herald_str user);
+  /* Control thread. A sink stays attached until detached (at the latest in the front's stop()). */
+  void (*attach_sink)(void* self, const herald_im_sink_v1* sink);
+  void (*detach_sink)(void* self, const herald_im_sink_v1* sink);
+} herald_im_service_v1;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HERALD_IM_SERVICE_H */
