@@ -10,6 +10,7 @@ PACKAGES=(
   python3 python3-paho-mqtt python3-websocket   # a third, independent MQTT client; an independent WebSocket client
   libpoco-dev libsqlite3-dev sqlite3 librdkafka-dev libyaml-cpp-dev prometheus-cpp-dev catch2
   libssl-dev openssl zlib1g-dev libnghttp2-dev libcurl4-openssl-dev
+  nlohmann-json3-dev                            # JSON for the IM-over-MQTT payload codec (protocols/im_json)
 )
 
 missing=()

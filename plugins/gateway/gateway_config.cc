@@ -21,6 +21,7 @@ GatewayConfig parse_gateway_config(const YAML::Node& node, std::string_view data
   config.acl = auth::parse_acl_config(node["acl"], errors, "acl");
   config.binary = binary::parse_binary_config(node["binary"], "binary", errors);
   config.sessions = session::parse_session_config(node["sessions"], "sessions", errors);
+  config.im = im::parse_im_config(node["im"], "im", errors);
 
   config.broker = parse_broker_config(node["mqtt"], errors, "mqtt");
   if (config.broker.storage_path.empty() && !data_dir.empty())

@@ -11,6 +11,7 @@
 #include "herald/gateway/auth/acl_rules.h"
 #include "herald/gateway/auth/auth_config.h"
 #include "herald/gateway/binary/binary_config.h"
+#include "herald/gateway/im/im_adapter.h"
 #include "herald/gateway/session/session_config.h"
 #include "herald/gateway/mqtt/broker.h"
 #include "net/net_config.h"
@@ -24,6 +25,7 @@ struct GatewayConfig {
   mqtt::BrokerConfig broker;
   binary::BinaryConfig binary;
   session::SessionConfig sessions;
+  im::ImConfig im;
 };
 
 // A problem with its path relative to the plugin's config node, e.g. "listeners[1].bind".

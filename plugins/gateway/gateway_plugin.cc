@@ -5,6 +5,8 @@
 
 #include "gateway_config.h"
 #include "herald/gateway/binary/binary_server.h"
+#include "herald/gateway/im/im_adapter.h"
+#include "herald/im_service.h"
 #include "herald/gateway/session/binary_session_link.h"
 #include "herald/gateway/session/mqtt_session_link.h"
 #include "herald/gateway/session/presence_sink.h"
@@ -34,7 +36,7 @@ bool same_restart_parts(const YAML::Node& a, const YAML::Node& b) {
     e << n;
     return std::string(e.c_str());
   };
-  for (const char* key : {"listeners", "mqtt", "binary", "sessions"})
+  for (const char* key : {"listeners", "mqtt", "binary", "sessions", "im"})
     if (text(a[key]) != text(b[key])) return false;
   return true;
 }
@@ -55,11 +57,17 @@ class GatewayPlugin : public sdk::Plugin {
     if (!config_.sessions.presence_pipeline.empty())
       presence_ = std::make_shared<session::HostPresenceSink>(host, config_.sessions.presence_pipeline);
     registry_ = std::make_unique<session::SessionRegistry>(&this->host(), config_.sessions, presence_);
-    broker_->set_session_observer(std::make_shared<session::MqttSessionLink>(*registry_, *broker_));
     binary_ = std::make_unique<binary::BinaryServer>(host, config_.binary,
                                                      std::make_shared<CurrentAuthenticator>(authorizer_),
                                                      auth::system_clock());
     binary_->set_session_observer(std::make_shared<session::BinarySessionLink>(*registry_));
+    // The IM adapter sees MQTT sessions after the registry does (it delivers through the registry),
+    // handles `$im/` topics and binary requests; start() binds it to the messaging core.
+    im_ = std::make_shared<im::ImAdapter>(host, config_.im, *registry_, *broker_);
+    im_->set_next_observer(std::make_shared<session::MqttSessionLink>(*registry_, *broker_));
+    broker_->set_session_observer(im_);
+    broker_->set_reserved_topic_handler(im_);
+    binary_->set_router(im_);
   }
   ~GatewayPlugin() override { stop(); }
 
@@ -70,13 +78,18 @@ class GatewayPlugin : public sdk::Plugin {
   }
 
   void start() override {
+    bind_im();
     authorizer_->current()->start();
-    if (auto err = broker_->start()) throw sdk::PluginError("mqtt broker: " + *err, HERALD_REASON_STORAGE_UNAVAILABLE);
+    if (auto err = broker_->start()) {
+      im_->detach();
+      throw sdk::PluginError("mqtt broker: " + *err, HERALD_REASON_STORAGE_UNAVAILABLE);
+    }
     net_ = std::make_unique<NetServer>(host(), config_.listeners,
                                        std::map<ListenerProtocol, HandlerFactory>{
                                            {ListenerProtocol::kMqtt, broker_->handler_factory()},
                                            {ListenerProtocol::kBinary, binary_->handler_factory()}});
     if (auto err = net_->start()) {
+      im_->detach();
       broker_->stop();
       throw sdk::PluginError(*err, HERALD_REASON_SERVER_UNAVAILABLE);
     }
@@ -86,6 +99,7 @@ class GatewayPlugin : public sdk::Plugin {
   void stop() override {
     if (!started_) return;
     started_ = false;
+    im_->detach();            // no deliveries into connections that are going away
     send_clients_away(HERALD_REASON_SERVER_SHUTTING_DOWN, "server shutting down");
     net_->stop();             // closes every connection on its loop
     broker_->stop();          // flushes storage
@@ -115,6 +129,23 @@ class GatewayPlugin : public sdk::Plugin {
   }
 
  private:
+  // The messaging core's service table, if a plugin offers it; without it IM requests are answered
+  // UNSUPPORTED_FEATURE (said once here).
+  void bind_im() {
+    const herald_host_v1* api = host().api();
+    const herald_im_service_v1* service = nullptr;
+    if (HERALD_STRUCT_HAS(api, herald_host_v1, service_lookup) && api->service_lookup != nullptr) {
+      const void* table = api->service_lookup(host().ctx(), sdk::to_str(HERALD_IM_SERVICE_V1));
+      service = static_cast<const herald_im_service_v1*>(table);
+      if (service != nullptr && service->struct_size < sizeof(herald_im_service_v1)) {
+        host().warn("gateway: the IM service table is older than this gateway; IM disabled");
+        service = nullptr;
+      }
+    }
+    if (service == nullptr) host().info("gateway: no IM core (herald.im.v1): $im/ topics and IM frames are refused");
+    im_->attach(service);
+  }
+
   // No new clients; MQTT clients get v5 DISCONNECT 0x8B, binary clients a KICK with `reason`.
   DrainReport send_clients_away(herald_reason reason, std::string text) {
     DrainReport report = net_->drain();
@@ -131,6 +162,7 @@ class GatewayPlugin : public sdk::Plugin {
   std::shared_ptr<session::HostPresenceSink> presence_;  // lives until the plugin (after the loops stop)
   std::unique_ptr<session::SessionRegistry> registry_;
   std::unique_ptr<binary::BinaryServer> binary_;
+  std::shared_ptr<im::ImAdapter> im_;  // after the registry and broker it refers to
   std::unique_ptr<NetServer> net_;
   bool started_ = false;
 };
@@ -145,7 +177,8 @@ sdk::PluginSpec<GatewayPlugin> spec() {
              key("acl", HERALD_CONFIG_MAP, "{}", "topic ACL rules (default deny)"),
              key("mqtt", HERALD_CONFIG_MAP, "{}", "MQTT broker settings: sessions, flow control, storage, pipeline"),
              key("binary", HERALD_CONFIG_MAP, "{}", "Herald binary protocol: heartbeat, idle and connect timeouts"),
-             key("sessions", HERALD_CONFIG_MAP, "{}", "devices per user (multi_device policy), presence pipeline")})
+             key("sessions", HERALD_CONFIG_MAP, "{}", "devices per user (multi_device policy), presence pipeline"),
+             key("im", HERALD_CONFIG_MAP, "{}", "IM delivery: retransmit_interval, retransmit_max, max_unacked")})
       .listener("mqtt", "MQTT 3.1.1 and 5.0 over TCP, TLS or WebSocket")
       .listener("binary", "Herald binary protocol over TCP, TLS, WebSocket or HTTP tunnel")
       .command<&token_command>("token", "--user U [--device D] [--ttl 1h]",

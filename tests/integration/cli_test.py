@@ -53,7 +53,7 @@ class CliTest(unittest.TestCase):
             r = run("check-config", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env(),
                     cwd=shipped_config_dir(tmp))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("ok (2 plugins, 1 pipeline)", r.stdout)
+        self.assertIn("ok (3 plugins, 1 pipeline)", r.stdout)  # the built-in im, tag, gateway
 
     def test_token_command_signs_with_the_configured_secret(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -77,6 +77,8 @@ class CliTest(unittest.TestCase):
         self.assertRegex(out, r"header\s+string\s+required")
         self.assertRegex(out, r"value\s+string\s+default \"tagged\"")
         self.assertRegex(out, r"gateway \d+\.\d+\.\d+  \(ABI 1\)")
+        self.assertRegex(out, r"im \d+\.\d+\.\d+  \(ABI 1\)  .*\(built-in\)")
+        self.assertIn("stage im.store:", out)
         self.assertIn("command herald token -c FILE --user U [--device D] [--ttl 1h]", out)
 
     def test_plugins_shows_listeners_and_routes(self):

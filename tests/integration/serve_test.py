@@ -33,13 +33,13 @@ class ServeTest(unittest.TestCase):
             try:
                 started = h.wait_for(r"herald .* started")
                 self.assertIn(f"config={path}", started)
-                self.assertIn("plugins=[tag 1.0.0 (abi 1), verdict 0.1.0 (abi 1)]", started)
+                self.assertIn("plugins=[im 1.0.0 (abi 1), tag 1.0.0 (abi 1), verdict 0.1.0 (abi 1)]", started)
                 self.assertIn("pipelines=[inbound: tag]", started)
                 address = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
 
                 m = scrape(address)
                 self.assertEqual(m['herald_build_info{abi="1",version="0.1.0"}'], 1)
-                self.assertEqual(m["herald_plugins_loaded"], 2)
+                self.assertEqual(m["herald_plugins_loaded"], 3)  # with the built-in im
                 self.assertGreater(m["process_resident_memory_bytes"], 0)
                 self.assertGreaterEqual(m["process_cpu_seconds_total"], 0)  # present; may round to 0 ticks
                 self.assertGreater(m["process_open_fds"], 0)

@@ -12,6 +12,8 @@ int serve(const Args& args);
 int check_config(const Args& args);
 int plugins(const Args& args);
 int version(const Args& args);
+// `herald client --connect HOST:PORT --user U ... <sub-command>`: a binary-protocol client (client_command.cc).
+int client_command(const Args& args);
 // Runs a command a configured plugin provides; -1 when no plugin (or no -c FILE) offers it.
 int plugin_command(const std::string& name, const Args& args);
 

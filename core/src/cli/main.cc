@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "messaging/im_plugin.h"
 
 namespace {
 void usage(FILE* out) {
@@ -13,12 +14,16 @@ void usage(FILE* out) {
       "  check-config FILE      check FILE and its plugins' configs; print every error\n"
       "  plugins -c FILE        list the plugins FILE loads: version, ABI, stages, listeners, routes, config keys\n"
       "  version                print the version and plugin ABI versions\n"
+      "  client --connect HOST:PORT --user U (--token T | --token-file F) SUB ...\n"
+      "                         a binary-protocol client printing JSON lines; SUB: send, tail, sync,\n"
+      "                         history, read, recall, delete, unread, group, room (herald client --help)\n"
       "  <command> -c FILE ...  a command a configured plugin provides (see `herald plugins`), e.g. token\n",
       out);
 }
 }  // namespace
 
 int main(int argc, char** argv) {
+  herald::messaging::register_builtin();  // core's messaging plugin "im", before any config is read
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -30,6 +35,7 @@ int main(int argc, char** argv) {
       {"check-config", herald::cli::check_config},
       {"plugins", herald::cli::plugins},
       {"version", herald::cli::version},
+      {"client", herald::cli::client_command},
       {"--version", herald::cli::version},
   };
   if (command == "help" || command == "--help" || command == "-h") {

@@ -148,7 +148,7 @@ void read_pipelines(const YAML::Node& node, std::vector<PipelineConfig>& out, Co
     PipelineConfig p;
     p.name = it->first.as<std::string>();
     std::string path = path_join("pipelines", p.name);
-    const YAML::Node& stages = it->second;
+    YAML::Node stages = it->second;  // a copy: it->second is a temporary
     if (!stages.IsSequence()) {
       issues.add(path, stages, "expected a list of stages, got " + describe_value(stages));
       continue;

@@ -180,6 +180,7 @@ Status Server::reload() {
   for (const auto& rp : plugins_) {
     bool kept = false;
     for (const auto& p : next.plugins) kept = kept || rp.name == p.name;
+    for (const auto& b : builtin_plugins()) kept = kept || rp.name == b.name;  // always loaded
     if (!kept) removed += (removed.empty() ? "" : ", ") + rp.name;
   }
   if (!added.empty() || !removed.empty())

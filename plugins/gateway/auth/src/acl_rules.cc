@@ -234,6 +234,9 @@ AclDecision AclRules::check_publish(std::string_view user, std::string_view clie
     return r.allow ? decide(true, static_cast<int>(i), "allowed by rule")
                    : decide(false, static_cast<int>(i), "denied by rule");
   }
+  // IM requests (docs/protocol.md Part II): the messaging core authorizes each one (membership, roles),
+  // so an authenticated user may publish on `$im/` unless a configured rule denies it.
+  if (t[0] == "$im") return decide(true, AclDecision::kBuiltIn, "IM request topic");
   return config_.default_allow ? decide(true, AclDecision::kDefault, "default allow")
                                : decide(false, AclDecision::kDefault, "no rule allows this topic");
 }

@@ -105,6 +105,15 @@ TEST_CASE("acl: anonymous clients") {
   CHECK_FALSE(acl.check_subscribe("", "anon", "$im/send").allowed);
   CHECK_FALSE(acl.check_publish("", "anon", "$im/send").allowed);
   CHECK(acl.check_publish("alice", "c1", "$im/send").allowed);
+  // IM request topics need no rule; a configured deny still wins.
+  AclConfig im_cfg;
+  im_cfg.rules.push_back(rule("mallory", "$im/#", AclAccess::kWrite, false));
+  AclRules im_acl(im_cfg);
+  CHECK(im_acl.check_publish("bob", "c1", "$im/send/c2c/alice").allowed);
+  CHECK(im_acl.check_publish("bob", "c1", "$im/sync").allowed);
+  CHECK_FALSE(im_acl.check_publish("mallory", "c1", "$im/sync").allowed);
+  CHECK_FALSE(im_acl.check_publish("bob", "c1", "$im/inbox/bob").allowed);
+  CHECK_FALSE(im_acl.check_publish("", "anon", "$im/sync").allowed);
 
   const AclRules strict = typical(false);
   CHECK(strict.check_subscribe("", "anon", "public/news").allowed);

@@ -1,0 +1,106 @@
+#include "messaging/delivery.h"
+
+#include <algorithm>
+
+namespace herald::messaging {
+
+using sdk::to_str;
+
+void Delivery::attach(const herald_im_sink_v1* sink) {
+  std::lock_guard lock(sinks_mutex_);
+  sinks_.push_back(sink);
+}
+
+void Delivery::detach(const herald_im_sink_v1* sink) {
+  {
+    std::lock_guard lock(sinks_mutex_);
+    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+  }
+  // A dispatch that copied the list before the removal may still be calling the sink: wait it out.
+  std::lock_guard wait(dispatch_mutex_);
+}
+
+void Delivery::dispatch(const Deliveries& d) {
+  if (d.empty()) return;
+  std::lock_guard serial(dispatch_mutex_);
+  std::vector<const herald_im_sink_v1*> sinks;
+  {
+    std::lock_guard lock(sinks_mutex_);
+    sinks = sinks_;
+  }
+  for (const auto* sink : sinks) {
+    for (const auto& u : d.users) {
+      sink->deliver(sink->arg, to_str(u.user), to_str(u.except_device),
+                    herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()});
+      metrics_.deliveries.add();
+    }
+    if (!d.room.empty()) {
+      // Fan-out once per loop, not once per member: each loop's sink walks its own connections.
+      for (uint32_t loop = 0; loop < loop_count_; ++loop) {
+        sink->deliver_room(sink->arg, loop, to_str(d.room),
+                           herald_str{reinterpret_cast<const char*>(d.room_frame.data()), d.room_frame.size()});
+        metrics_.room_fanouts.add();
+      }
+    }
+  }
+}
+
+void Delivery::join_room(const std::string& room, const std::string& user, const std::string& device) {
+  std::lock_guard lock(rooms_mutex_);
+  rooms_[room][user].insert(device);
+  device_rooms_[{user, device}].insert(room);
+}
+
+void Delivery::leave_room(const std::string& room, const std::string& user, const std::string& device) {
+  std::lock_guard lock(rooms_mutex_);
+  auto r = rooms_.find(room);
+  if (r != rooms_.end()) {
+    auto u = r->second.find(user);
+    if (u != r->second.end()) {
+      u->second.erase(device);
+      if (u->second.empty()) r->second.erase(u);
+    }
+    if (r->second.empty()) rooms_.erase(r);
+  }
+  auto dr = device_rooms_.find({user, device});
+  if (dr != device_rooms_.end()) {
+    dr->second.erase(room);
+    if (dr->second.empty()) device_rooms_.erase(dr);
+  }
+}
+
+void Delivery::leave_all_rooms(const std::string& user, const std::string& device) {
+  std::set<std::string> rooms;
+  {
+    std::lock_guard lock(rooms_mutex_);
+    auto dr = device_rooms_.find({user, device});
+    if (dr == device_rooms_.end()) return;
+    rooms = dr->second;
+  }
+  for (const auto& room : rooms) leave_room(room, user, device);
+}
+
+bool Delivery::in_room(const std::string& room, const std::string& user) const {
+  std::lock_guard lock(rooms_mutex_);
+  auto r = rooms_.find(room);
+  return r != rooms_.end() && r->second.count(user) != 0;
+}
+
+void Delivery::remember_room_message(const std::string& room, const binary::MessageEntry& entry, size_t capacity) {
+  if (capacity == 0) return;
+  std::lock_guard lock(rooms_mutex_);
+  auto& ring = room_history_[room];
+  ring.push_back(entry);
+  while (ring.size() > capacity) ring.pop_front();
+}
+
+std::vector<binary::MessageEntry> Delivery::room_history(const std::string& room, size_t limit) const {
+  std::lock_guard lock(rooms_mutex_);
+  auto it = room_history_.find(room);
+  if (it == room_history_.end()) return {};
+  const auto& ring = it->second;
+  size_t n = std::min(limit, ring.size());
+  return std::vector<binary::MessageEntry>(ring.end() - static_cast<std::ptrdiff_t>(n), ring.end());
+}
+
+}  // namespace herald::messaging

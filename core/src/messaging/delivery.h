@@ -1,0 +1,70 @@
+// Delivery: hands committed messages and signals to the attached sinks (the fronts), tracks room
+// membership and the bounded in-memory room history.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <herald/binary/frames.h>
+#include <herald/sdk.hpp>
+
+#include "herald/im_service.h"
+
+namespace herald::messaging {
+
+// One encoded PUSH for one user, to every device except `except_device` ("" = all).
+struct UserDelivery {
+  std::string user;
+  std::string except_device;
+  std::vector<uint8_t> frame;
+};
+
+// What one committed operation sends; prepared in the writer, dispatched after the commit.
+struct Deliveries {
+  std::vector<UserDelivery> users;
+  std::string room;                  // non-empty: a room message ...
+  std::vector<uint8_t> room_frame;   // ... fanned out once per loop
+  bool empty() const { return users.empty() && room.empty(); }
+};
+
+struct DeliveryMetrics {
+  sdk::Metric deliveries;     // herald_deliveries_total
+  sdk::Metric room_fanouts;   // herald_room_fanouts_total
+};
+
+class Delivery {
+ public:
+  Delivery(uint32_t loop_count, DeliveryMetrics metrics) : loop_count_(loop_count), metrics_(metrics) {}
+
+  void attach(const herald_im_sink_v1* sink);
+  // Returns once no delivery uses the sink any more.
+  void detach(const herald_im_sink_v1* sink);
+  // Any thread. Calls into sinks are serialised, so a sink is never entered concurrently.
+  void dispatch(const Deliveries& d);
+
+  // Rooms: in-memory membership per device and a ring of recent messages.
+  void join_room(const std::string& room, const std::string& user, const std::string& device);
+  void leave_room(const std::string& room, const std::string& user, const std::string& device);
+  void leave_all_rooms(const std::string& user, const std::string& device);
+  bool in_room(const std::string& room, const std::string& user) const;
+  void remember_room_message(const std::string& room, const binary::MessageEntry& entry, size_t capacity);
+  std::vector<binary::MessageEntry> room_history(const std::string& room, size_t limit) const;
+
+ private:
+  uint32_t loop_count_;
+  DeliveryMetrics metrics_;
+  std::mutex sinks_mutex_;                 // guards sinks_
+  std::vector<const herald_im_sink_v1*> sinks_;
+  std::mutex dispatch_mutex_;              // held while calling sinks; detach waits on it
+  mutable std::mutex rooms_mutex_;
+  std::map<std::string, std::map<std::string, std::set<std::string>>> rooms_;  // room -> user -> devices
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> device_rooms_;  // (user, device) -> rooms
+  std::map<std::string, std::deque<binary::MessageEntry>> room_history_;
+};
+
+}  // namespace herald::messaging

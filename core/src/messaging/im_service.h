@@ -1,0 +1,99 @@
+// ImService: the "herald.im.v1" service table (herald/im_service.h) and the state behind it: the
+// writer, delivery to sinks, presence, rooms, and the deliveries waiting for im.route.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include <herald/sdk.hpp>
+
+#include "herald/im_service.h"
+#include "messaging/delivery.h"
+#include "messaging/im_config.h"
+#include "messaging/msg_id_generator.h"
+#include "messaging/presence.h"
+#include "messaging/request_handlers.h"
+#include "messaging/writer.h"
+
+namespace herald::messaging {
+
+// A copy of a herald_im_session (the C struct is borrowed for one call only).
+struct Session {
+  std::string user, device, protocol, listener, peer;
+  uint32_t loop = UINT32_MAX;
+  static Session from(const herald_im_session* s);
+};
+
+// The answer channel of one request; exactly one of frame()/error()/empty() is called.
+struct Reply {
+  herald_im_reply_fn fn;
+  void* arg;
+  void frame(const std::vector<uint8_t>& bytes) const {
+    fn(arg, herald_str{reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  }
+  void body(binary::FrameBody b) const { frame(Operations::encode(std::move(b))); }
+  void error(herald_reason reason, std::string_view text) const {
+    body(binary::ErrorFrame{static_cast<uint16_t>(reason), std::string(text), 0});
+  }
+  void empty() const { fn(arg, herald_str{"", 0}); }
+};
+
+class ImService {
+ public:
+  // Opens <data_dir>/<storage.file> and starts the writer. Throws on a storage failure.
+  ImService(sdk::Host host, ImConfig config);
+  ~ImService();
+  ImService(const ImService&) = delete;
+  ImService& operator=(const ImService&) = delete;
+
+  const herald_im_service_v1* table() const { return &table_; }
+  void stop();  // joins the writer; later requests are answered SERVER_SHUTTING_DOWN
+
+  void request(const Session& session, std::string_view frame, Reply reply);
+  void session_opened(const Session& session);
+  void session_closed(const Session& session);
+  uint64_t user_version(std::string_view user) const;
+  void attach_sink(const herald_im_sink_v1* sink) { delivery_.attach(sink); }
+  void detach_sink(const herald_im_sink_v1* sink) { delivery_.detach(sink); }
+  std::vector<std::string> devices_online(std::string_view user) const { return presence_.devices_online(user); }
+
+  // im.store (loop thread): a SEND envelope is stored by the writer, then resumed.
+  sdk::Verdict store(sdk::StageCall& call);
+  // im.route (loop thread): dispatches the deliveries of a stored SEND.
+  sdk::Verdict route(sdk::StageCall& call);
+
+  const ImConfig& config() const { return config_; }
+
+ private:
+  void send(const Session& session, binary::SendFrame frame, Reply reply);
+  static void send_done(void* arg, herald_envelope* env, uint32_t verdict, uint16_t reason, herald_str text);
+  uint64_t park(Deliveries d);
+  void dispatch_parked(std::string_view id);
+  // Runs fn on the writer; its response (or refusal) goes to `reply`.
+  void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn);
+
+  sdk::Host host_;
+  ImConfig config_;
+  Presence presence_;
+  Delivery delivery_;
+  std::unique_ptr<MsgIdGenerator> ids_;
+  std::unique_ptr<Operations> ops_;
+  std::unique_ptr<Writer> writer_;
+
+  mutable std::shared_mutex versions_mutex_;
+  std::map<std::string, uint64_t, std::less<>> versions_;  // user -> newest timeline version
+
+  std::mutex parked_mutex_;
+  uint64_t next_parked_ = 1;
+  std::map<uint64_t, Deliveries> parked_;  // stored SENDs waiting for im.route (header ":im_delivery")
+
+  herald_im_service_v1 table_{};
+};
+
+}  // namespace herald::messaging

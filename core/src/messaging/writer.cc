@@ -1,0 +1,100 @@
+#include "messaging/writer.h"
+
+#include <chrono>
+
+namespace herald::messaging {
+
+Writer::Writer(std::unique_ptr<MessageStore> store, WriterMetrics metrics,
+               std::function<void(const std::map<std::string, uint64_t>&)> publish_versions,
+               std::function<void(MessageStore&)> maintenance)
+    : store_(std::move(store)), metrics_(metrics), publish_versions_(std::move(publish_versions)),
+      maintenance_(std::move(maintenance)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::submit(WriterJob job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
+    }
+  }
+  job.fail(HERALD_REASON_SERVER_SHUTTING_DOWN, "messaging core is stopping");
+}
+
+void Writer::run() {
+  for (;;) {
+    std::deque<WriterJob> batch;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      batch.swap(queue_);          // group commit: everything queued so far
+    }
+    run_batch(batch);
+  }
+}
+
+void Writer::run_batch(std::deque<WriterJob>& batch) {
+  auto started = std::chrono::steady_clock::now();
+  Txn txn;
+  std::vector<std::pair<WriterJob*, std::pair<herald_reason, std::string>>> refused;
+  try {
+    store_->begin();
+  } catch (const std::exception& e) {
+    for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, e.what());
+    return;
+  }
+  for (auto& job : batch) {
+    // A savepoint per job: a refused request undoes only its own writes, not its batch neighbours'.
+    size_t commits_before = txn.on_commit.size();
+    auto versions_before = txn.user_versions;
+    try {
+      store_->savepoint();
+      job.run(*store_, txn);
+      store_->release();
+      continue;
+    } catch (const ImError& e) {
+      refused.push_back({&job, {e.reason(), e.what()}});
+    } catch (const std::exception& e) {
+      refused.push_back({&job, {HERALD_REASON_STORAGE_UNAVAILABLE, e.what()}});
+    }
+    try {
+      store_->rollback_savepoint();
+    } catch (...) {
+    }
+    txn.on_commit.resize(commits_before);
+    txn.user_versions = std::move(versions_before);
+  }
+  try {
+    if (maintenance_) maintenance_(*store_);
+    store_->commit();
+  } catch (const std::exception& e) {
+    // Nothing of the batch is durable: roll back and fail every job, so no client sees an ack for
+    // data that is not there. Counters live in the database, so they roll back with it.
+    store_->rollback();
+    for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, std::string("commit failed: ") + e.what());
+    return;
+  }
+  metrics_.commit_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics_.batch_size.observe(static_cast<double>(batch.size()));
+  if (!txn.user_versions.empty()) publish_versions_(txn.user_versions);
+  for (auto& [job, why] : refused) job->fail(why.first, why.second);
+  for (auto& fn : txn.on_commit) fn();
+}
+
+}  // namespace herald::messaging

@@ -1,0 +1,87 @@
+// Writer: the one thread that owns the messaging database ("shard").
+//
+// Why one writer: SQLite allows one writer per database at a time, so several writer threads would
+// only queue on its lock; one thread that owns the connection batches instead. It takes everything
+// queued, runs it in one BEGIN..COMMIT (group commit: one fsync for the whole batch), and only then
+// answers. Every counter (conv seq, user version, msg id) is assigned here, so there is no locking
+// around them. The conversation -> writer mapping is the seam for cluster mode: several shards, each
+// owning a DB and the conversations hashed to it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <herald/sdk.hpp>
+
+#include "messaging/message_store.h"
+
+namespace herald::messaging {
+
+// A request refused with a reason code (NOT_MEMBER, NOT_FOUND ...): the job's writes are rolled back.
+class ImError : public std::runtime_error {
+ public:
+  ImError(herald_reason reason, const std::string& text) : std::runtime_error(text), reason_(reason) {}
+  herald_reason reason() const { return reason_; }
+
+ private:
+  herald_reason reason_;
+};
+
+// What a job leaves for after the commit.
+struct Txn {
+  std::vector<std::function<void()>> on_commit;   // replies and deliveries, in order
+  std::map<std::string, uint64_t> user_versions;  // newest versions written, for the user_version cache
+};
+
+struct WriterJob {
+  // Runs on the writer thread inside the batch transaction (its own savepoint). Throws ImError to
+  // refuse; any other exception fails it as STORAGE_UNAVAILABLE.
+  std::function<void(MessageStore&, Txn&)> run;
+  // Called (writer thread) when the job is refused or its batch failed to commit.
+  std::function<void(herald_reason, const std::string&)> fail;
+};
+
+struct WriterMetrics {
+  sdk::Metric commit_seconds;
+  sdk::Metric batch_size;
+};
+
+class Writer {
+ public:
+  // Opens the store on the calling thread (so an open failure fails the plugin's init), then starts
+  // the thread. `after_open` runs on the writer thread before any job (e.g. loading caches).
+  Writer(std::unique_ptr<MessageStore> store, WriterMetrics metrics,
+         std::function<void(const std::map<std::string, uint64_t>&)> publish_versions,
+         std::function<void(MessageStore&)> maintenance);
+  ~Writer();  // finishes queued jobs, then joins
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void submit(WriterJob job);
+  void stop();
+
+ private:
+  void run();
+  void run_batch(std::deque<WriterJob>& batch);
+
+  std::unique_ptr<MessageStore> store_;
+  WriterMetrics metrics_;
+  std::function<void(const std::map<std::string, uint64_t>&)> publish_versions_;
+  std::function<void(MessageStore&)> maintenance_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<WriterJob> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace herald::messaging

@@ -1,0 +1,217 @@
+"""IM over MQTT for integration tests: a herald with the gateway and the messaging core on loopback
+(ports chosen at run time), and an ImDevice built on paho (a real MQTT client) that speaks the
+docs/protocol.md Part II contract. Every wait is bounded and waits for an event, never a sleep."""
+import json
+import os
+import queue
+import re
+import socket
+import subprocess
+import threading
+import time
+
+from herald_process import HeraldProcess, scrape
+
+import paho.mqtt.client as mqtt
+
+SECRET = "messaging-test-secret-0123456789abcdef"
+TIMEOUT = 20.0
+
+
+class ImServer:
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2):
+        self.herald = herald
+        self.plugin_dir = plugin_dir
+        self.dir = workdir
+        self.config = os.path.join(workdir, "herald.yaml")
+        with open(self.config, "w") as f:
+            f.write(f"""
+service:
+  data_dir: {workdir}/var
+  loops: {loops}
+  plugin_paths: ["{plugin_dir}"]
+metrics:
+  listen: 127.0.0.1:0
+plugins:
+  - name: im
+    config:
+      pipeline: inbound
+{im_config}
+  - name: gateway
+    config:
+      listeners:
+        - {{name: mqtt, protocol: mqtt, bind: "127.0.0.1:0"}}
+        - {{name: bin, protocol: binary, bind: "127.0.0.1:0"}}
+      auth:
+        jwt:
+          secrets: ["{SECRET}"]
+      acl:
+        default: deny
+        rules:
+          - {{user: "*", topic: "chat/#", access: readwrite, allow: true}}
+      mqtt:
+        max_inflight: 1000
+        max_queued: 100000
+        receive_maximum: 1000
+pipelines:
+  inbound:
+    - stage: im.store
+    - stage: im.route
+""")
+        self.proc = None
+        self.ports = {}
+        self.metrics = None
+        self._tokens = {}
+
+    def start(self):
+        self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
+        started = self.proc.wait_for(r"herald .* started", timeout=60)
+        for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
+            self.ports[name] = int(port)
+        self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        return self
+
+    def stop(self):
+        if self.proc:
+            code = self.proc.stop()
+            self.proc = None
+            return code
+        return None
+
+    def kill9(self):
+        self.proc.proc.kill()
+        self.proc.proc.wait(timeout=20)
+        self.proc = None
+
+    def token(self, user):
+        if user not in self._tokens:
+            r = subprocess.run([self.herald, "token", "-c", self.config, "--user", user, "--ttl", "2h"],
+                               capture_output=True, text=True, timeout=30,
+                               env={**os.environ, "HERALD_PLUGIN_PATH": self.plugin_dir})
+            assert r.returncode == 0, r.stderr
+            self._tokens[user] = r.stdout.strip()
+        return self._tokens[user]
+
+    def scrape(self):
+        return scrape(self.metrics)
+
+    def device(self, user, device, **kw):
+        return ImDevice(self, user, device, **kw)
+
+
+class ImDevice:
+    """One device of one user over MQTT 5 (or 3.1.1 with version=4)."""
+
+    def __init__(self, server, user, device, version=5, clean=False, connect=True):
+        self.server = server
+        self.user = user
+        self.device = device
+        self.version = version
+        self.clean = clean
+        self.inbox = queue.Queue()
+        self.entries = []  # every inbox entry in arrival order
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self.client = None
+        if connect:
+            self.connect()
+
+    def connect(self):
+        proto = mqtt.MQTTv5 if self.version == 5 else mqtt.MQTTv311
+        kwargs = {"client_id": self.device, "protocol": proto}
+        if self.version != 5:
+            kwargs["clean_session"] = self.clean
+        c = mqtt.Client(**kwargs)
+        c.username_pw_set(self.user, self.server.token(self.user))
+        c.max_inflight_messages_set(1000)
+        c.max_queued_messages_set(0)
+        connected = threading.Event()
+        result = {}
+
+        def on_connect(client, userdata, flags, rc, properties=None):
+            result["rc"] = rc
+            connected.set()
+
+        def on_message(client, userdata, msg):
+            try:
+                entry = json.loads(msg.payload)
+            except ValueError:
+                entry = {"kind": "unparsable", "raw": msg.payload}
+            with self._cond:
+                self.entries.append(entry)
+                self._cond.notify_all()
+
+        c.on_connect = on_connect
+        c.on_message = on_message
+        if self.version == 5:
+            from paho.mqtt.properties import Properties
+            from paho.mqtt.packettypes import PacketTypes
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = 0 if self.clean else 3600
+            c.connect("127.0.0.1", self.server.ports["mqtt"], keepalive=60, clean_start=self.clean,
+                      properties=props)
+        else:
+            c.connect("127.0.0.1", self.server.ports["mqtt"], keepalive=60)
+        c.loop_start()
+        assert connected.wait(TIMEOUT), f"{self.user}/{self.device}: no CONNACK"
+        assert result["rc"] == 0, f"{self.user}/{self.device}: CONNACK {result['rc']}"
+        self.client = c
+        return self
+
+    def disconnect(self):
+        if self.client:
+            self.client.disconnect()
+            self.client.loop_stop()
+            self.client = None
+
+    def drop(self):
+        """Cut the TCP connection without DISCONNECT."""
+        if self.client:
+            self.client.socket().shutdown(socket.SHUT_RDWR)  # paho's thread sees the cut, then stops
+            self.client.loop_stop()
+            self.client = None
+
+    def publish(self, topic, obj, wait=True):
+        info = self.client.publish(topic, json.dumps(obj), qos=1)
+        if wait:
+            info.wait_for_publish(TIMEOUT)
+            assert info.is_published(), f"no PUBACK for {topic}"
+        return info
+
+    def send(self, kind, target, body, cmid, wait=True, type_="text"):
+        return self.publish(f"$im/send/{kind}/{target}", {"cmid": cmid, "type": type_, "body": body}, wait)
+
+    def wait_entries(self, predicate, count=1, timeout=TIMEOUT):
+        """Waits until at least `count` entries satisfy predicate; returns them (arrival order)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [e for e in self.entries if predicate(e)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.user}/{self.device}: {len(found)}/{count} entries after "
+                                         f"{timeout}s; last entries: {self.entries[-5:]}")
+                self._cond.wait(left)
+
+    def request(self, topic, obj, kind="result"):
+        req_id = obj.setdefault("req_id", f"r{time.monotonic_ns()}")
+        self.publish(topic, obj)
+        return self.wait_entries(lambda e: e.get("req_id") == req_id and e.get("kind") in (kind, "error"))[0]
+
+    def sync_all(self, since=0, limit=200):
+        """Pages $im/sync until more is false; returns (entries, final version, sync_end entries)."""
+        got, ends = [], []
+        while True:
+            mark = len(self.entries)
+            self.publish("$im/sync", {"since": since, "limit": limit})
+            end = self.wait_entries(lambda e: e.get("kind") == "sync_end" and all(e is not x for x in ends))[-1]
+            with self._lock:
+                window = self.entries[mark:]
+            idx = next(i for i, e in enumerate(window) if e is end)
+            got += [e for e in window[:idx] if e.get("kind") in ("msg", "signal") and e.get("version", 0) > since]
+            ends.append(end)
+            since = end["version"]
+            if not end.get("more"):
+                return got, since, ends
