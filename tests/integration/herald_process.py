@@ -65,3 +65,48 @@ def scrape(address):
         name, value = line.rsplit(" ", 1)
         series[name] = float(value)
     return series
+
+
+class HeraldServer:
+    """A herald serving `config` with plugins from `plugin_dir`: start (ports and metrics address
+    read from the start-up line), SIGTERM stop, kill -9, tokens from `herald token`, scrapes."""
+
+    def __init__(self, herald, plugin_dir, config):
+        self.herald = herald
+        self.plugin_dir = plugin_dir
+        self.config = config
+        self.proc = None
+        self.ports = {}
+        self.metrics = None
+
+    def start(self, timeout=20.0):
+        self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
+        started = self.proc.wait_for(r"herald .* started", timeout=timeout)
+        for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
+            self.ports[name] = int(port)
+        self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        return started
+
+    def stop(self):
+        if self.proc:
+            code = self.proc.stop()
+            self.proc = None
+            return code
+        return None
+
+    def kill9(self):
+        self.proc.proc.kill()
+        self.proc.proc.wait(timeout=20)
+        self.proc = None
+
+    def token(self, user, device="", ttl="1h"):
+        args = [self.herald, "token", "-c", self.config, "--user", user, "--ttl", ttl]
+        if device:
+            args += ["--device", device]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "HERALD_PLUGIN_PATH": self.plugin_dir})
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    def scrape(self):
+        return scrape(self.metrics)

@@ -4,13 +4,11 @@ docs/protocol.md Part II contract. Every wait is bounded and waits for an event,
 import json
 import os
 import queue
-import re
 import socket
-import subprocess
 import threading
 import time
 
-from herald_process import HeraldProcess, scrape
+from herald_process import HeraldServer
 
 import paho.mqtt.client as mqtt
 
@@ -18,12 +16,10 @@ SECRET = "messaging-test-secret-0123456789abcdef"
 TIMEOUT = 20.0
 
 
-class ImServer:
+class ImServer(HeraldServer):
     def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2):
-        self.herald = herald
-        self.plugin_dir = plugin_dir
+        super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
-        self.config = os.path.join(workdir, "herald.yaml")
         with open(self.config, "w") as f:
             f.write(f"""
 service:
@@ -58,42 +54,17 @@ pipelines:
     - stage: im.store
     - stage: im.route
 """)
-        self.proc = None
-        self.ports = {}
-        self.metrics = None
         self._tokens = {}
 
     def start(self):
-        self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
-        started = self.proc.wait_for(r"herald .* started", timeout=60)
-        for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
-            self.ports[name] = int(port)
-        self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        super().start(timeout=60)
         return self
 
-    def stop(self):
-        if self.proc:
-            code = self.proc.stop()
-            self.proc = None
-            return code
-        return None
-
-    def kill9(self):
-        self.proc.proc.kill()
-        self.proc.proc.wait(timeout=20)
-        self.proc = None
-
     def token(self, user):
+        """One token per user for the whole run (thousands of connections, one `herald token` each user)."""
         if user not in self._tokens:
-            r = subprocess.run([self.herald, "token", "-c", self.config, "--user", user, "--ttl", "2h"],
-                               capture_output=True, text=True, timeout=30,
-                               env={**os.environ, "HERALD_PLUGIN_PATH": self.plugin_dir})
-            assert r.returncode == 0, r.stderr
-            self._tokens[user] = r.stdout.strip()
+            self._tokens[user] = super().token(user, ttl="2h")
         return self._tokens[user]
-
-    def scrape(self):
-        return scrape(self.metrics)
 
     def device(self, user, device, **kw):
         return ImDevice(self, user, device, **kw)

@@ -2,7 +2,6 @@
 real clients: paho (TCP, TLS, WebSocket), mosquitto_pub/sub, raw MQTT sockets and an HTTP-tunnel
 client. Every wait is bounded; nothing sleeps to synchronise."""
 import os
-import re
 import socket
 import struct
 import subprocess
@@ -12,7 +11,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "integration"))
-from herald_process import HeraldProcess, scrape  # noqa: E402
+from herald_process import HeraldServer  # noqa: E402
 
 import paho.mqtt.client as mqtt  # noqa: E402
 
@@ -35,16 +34,14 @@ def make_tls_files(directory):
     return {name: os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key")}
 
 
-class Gateway:
+class Gateway(HeraldServer):
     """herald + gateway with listeners: tcp (auth), anon (anonymous), tls, ws, tunnel."""
 
     def __init__(self, herald, plugin_dir, workdir, extra_mqtt=""):
-        self.herald = herald
-        self.plugin_dir = plugin_dir
+        super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         self.tls = make_tls_files(workdir) if not os.path.exists(os.path.join(workdir, "ca.pem")) else {
             n: os.path.join(workdir, n) for n in ("ca.pem", "server.pem", "server.key")}
-        self.config = os.path.join(workdir, "herald.yaml")
         with open(self.config, "w") as f:
             f.write(f"""
 service:
@@ -85,42 +82,11 @@ pipelines:
     - stage: tag
       config: {{header: x-gateway, value: seen}}
 """)
-        self.proc = None
-        self.ports = {}
-        self.metrics = None
 
     def start(self):
-        self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
-        started = self.proc.wait_for(r"herald .* started")
-        for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
-            self.ports[name] = int(port)
-        self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        started = super().start()
         assert set(self.ports) >= {"tcp", "anon", "tls", "ws", "tunnel", "bin"}, started
         return self
-
-    def stop(self):
-        if self.proc:
-            code = self.proc.stop()
-            self.proc = None
-            return code
-        return None
-
-    def kill9(self):
-        self.proc.proc.kill()
-        self.proc.proc.wait(timeout=20)
-        self.proc = None
-
-    def token(self, user, device="", ttl="1h"):
-        args = [self.herald, "token", "-c", self.config, "--user", user, "--ttl", ttl]
-        if device:
-            args += ["--device", device]
-        r = subprocess.run(args, capture_output=True, text=True, timeout=30,
-                           env={**os.environ, "HERALD_PLUGIN_PATH": self.plugin_dir})
-        assert r.returncode == 0, r.stderr
-        return r.stdout.strip()
-
-    def scrape(self):
-        return scrape(self.metrics)
 
 
 class Peer:
