@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "binary_harness.h"
+#include "broker_harness.h"
 #include "herald/gateway/im/im_adapter.h"
 #include "herald/gateway/mqtt/broker.h"
 #include "herald/gateway/session/binary_session_link.h"
@@ -157,43 +158,24 @@ struct Gateway {
   std::shared_ptr<ImAdapter> adapter;
 };
 
-// An MQTT client speaking through the broker's handler over a FakeTransport.
+// An MQTT device: the broker tests' client, connected as `user` with `client_id`.
 class MqttClient {
  public:
   MqttClient(Env& env, Gateway& gw, std::string client_id, std::string user, uint32_t loop = 0,
              m::ProtocolVersion version = m::ProtocolVersion::v5)
-      : host_(env.host()), version_(version) {
-    static std::atomic<uint64_t> ids{700000};
-    ConnectionInfo info;
-    info.id = ids++;
-    info.loop = loop;
-    info.listener = "mqtt";
-    info.peer = "127.0.0.1:" + std::to_string(info.id % 60000);
-    info.peer_ip = "127.0.0.1";
-    transport_ = std::make_unique<FakeTransport>(host_, info);
-    on_loop(host_, loop, [&] { transport_->handler = gw.broker.make_handler(*transport_); });
+      : client_(env, gw.broker, {.loop = loop, .version = version, .listener = "mqtt"}) {
     m::Connect c;
     c.version = version;
     c.client_id = std::move(client_id);
     c.username = std::move(user);
     c.clean_start = true;
-    send(c);
-    auto ack = expect<m::Connack>();
+    client_.send(c);
+    auto ack = client_.expect<m::Connack>();
     REQUIRE(ack.reason_code == m::ReasonCode::kSuccess);
-  }
-  ~MqttClient() {
-    on_loop(host_, transport_->info().loop, [&] {
-      transport_->finish_close(CloseCause::kPeerClosed);
-      transport_->handler.reset();
-    });
   }
   template <class P>
   void send(const P& packet) {
-    std::vector<uint8_t> bytes;
-    REQUIRE(m::encode(m::Packet(packet), version_, bytes) == m::EncodeError::kNone);
-    on_loop(host_, transport_->info().loop, [&] {
-      if (transport_->handler && !transport_->closed_) transport_->handler->on_data(bytes);
-    });
+    client_.send(packet);
   }
   void publish(const std::string& topic, const std::string& payload, uint16_t id,
                m::QoS qos = m::QoS::kAtLeastOnce) {
@@ -202,52 +184,30 @@ class MqttClient {
     p.payload = m::Bytes(payload.begin(), payload.end());
     p.qos = qos;
     p.packet_id = qos == m::QoS::kAtMostOnce ? 0 : id;
-    send(p);
+    client_.send(p);
   }
   void puback(uint16_t id) {
     m::Puback a;
     a.packet_id = id;
-    send(a);
+    client_.send(a);
   }
-  std::optional<m::Packet> next(std::chrono::milliseconds timeout = 3s) {
-    std::unique_lock lock(transport_->mu_);
-    std::optional<m::Packet> out;
-    transport_->cv_.wait_for(lock, timeout, [&] {
-      if (transport_->rx_.empty()) return false;
-      m::DecodeOptions o;
-      o.version = version_;
-      o.sender = m::Sender::kServer;
-      o.limits.max_packet_size = m::kMaxPacketSize;
-      auto r = m::decode(transport_->rx_, o);
-      if (r.status == m::DecodeStatus::kNeedMore) return false;
-      REQUIRE(r.status == m::DecodeStatus::kOk);
-      transport_->rx_.erase(transport_->rx_.begin(), transport_->rx_.begin() + static_cast<long>(r.consumed));
-      out = std::move(r.packet);
-      return true;
-    });
-    return out;
-  }
+  std::optional<m::Packet> next(std::chrono::milliseconds timeout = 3s) { return client_.next(timeout); }
   template <class T>
   T expect(std::chrono::milliseconds timeout = 3s) {
-    auto p = next(timeout);
-    REQUIRE(p.has_value());
-    REQUIRE(std::holds_alternative<T>(*p));
-    return std::get<T>(std::move(*p));
+    return client_.expect<T>(timeout);
   }
   // The next inbox entry (PUBLISH on $im/inbox/<user>), as JSON; its packet id in *id.
   json inbox(uint16_t* id = nullptr) {
-    auto p = expect<m::Publish>();
+    auto p = client_.expect<m::Publish>();
     CHECK(p.topic.starts_with("$im/inbox/"));
     CHECK(p.qos == m::QoS::kAtLeastOnce);
     if (id) *id = p.packet_id;
     return json::parse(std::string(p.payload.begin(), p.payload.end()));
   }
-  bool silent(std::chrono::milliseconds quiet = 150ms) { return !next(quiet).has_value(); }
+  bool silent(std::chrono::milliseconds quiet = 150ms) { return client_.silent(quiet); }
 
  private:
-  sdk::Host host_;
-  m::ProtocolVersion version_;
-  std::unique_ptr<FakeTransport> transport_;
+  mqtt::test::Client client_;
 };
 
 hb::MessageEntry text_entry(const std::string& conv, hb::MsgId id, hb::Version v, const std::string& text) {

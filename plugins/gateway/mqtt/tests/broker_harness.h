@@ -38,6 +38,7 @@ struct ClientOptions {
   m::ProtocolVersion version = m::ProtocolVersion::v5;
   bool allow_anonymous = true;
   uint32_t listener_max_packet = 1 << 20;
+  std::string listener = "mqtt-test";
 };
 
 class Client {
@@ -47,7 +48,7 @@ class Client {
     ConnectionInfo info;
     info.id = ids++;
     info.loop = o.loop;
-    info.listener = "mqtt-test";
+    info.listener = o.listener;
     info.peer = "127.0.0.1:" + std::to_string(40000 + info.id);
     info.peer_ip = "127.0.0.1";
     info.allow_anonymous = o.allow_anonymous;
