@@ -17,7 +17,9 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", stages=("im.store", "im.route")):
+        """plugins: YAML list items appended to `plugins:` (e.g. another plugin and its config);
+        stages: the inbound pipeline's stages in order."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -49,11 +51,10 @@ plugins:
         max_inflight: 1000
         max_queued: 100000
         receive_maximum: 1000
+{plugins}
 pipelines:
   inbound:
-    - stage: im.store
-    - stage: im.route
-""")
+""" + "".join(f"    - stage: {stage}\n" for stage in stages))
         self._tokens = {}
 
     def start(self):
@@ -73,8 +74,10 @@ pipelines:
 class ImDevice:
     """One device of one user over MQTT 5 (or 3.1.1 with version=4)."""
 
-    def __init__(self, server, user, device, version=5, clean=False, connect=True):
+    def __init__(self, server, user, device, version=5, clean=False, connect=True, on_entry=None):
+        """on_entry: called (paho's thread) with each inbox entry instead of keeping it in entries."""
         self.server = server
+        self.on_entry = on_entry
         self.user = user
         self.device = device
         self.version = version
@@ -108,6 +111,9 @@ class ImDevice:
                 entry = json.loads(msg.payload)
             except ValueError:
                 entry = {"kind": "unparsable", "raw": msg.payload}
+            if self.on_entry:
+                self.on_entry(entry)
+                return
             with self._cond:
                 self.entries.append(entry)
                 self._cond.notify_all()

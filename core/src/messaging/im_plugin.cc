@@ -45,6 +45,8 @@ ImPlugin::ImPlugin(sdk::Host host, const sdk::Config& config)
     throw sdk::PluginError("host does not offer services (too old for the messaging core)");
   uint32_t rc = api->service_register(host.ctx(), sdk::to_str(HERALD_IM_SERVICE_V1), service_->table());
   if (rc != 0) throw sdk::PluginError("service " HERALD_IM_SERVICE_V1 " is already registered");
+  rc = api->service_register(host.ctx(), sdk::to_str(HERALD_IM_STORE_SERVICE_V1), service_->store_table());
+  if (rc != 0) throw sdk::PluginError("service " HERALD_IM_STORE_SERVICE_V1 " is already registered");
   g_running = service_->table();
 }
 

@@ -67,10 +67,12 @@ ImService::ImService(sdk::Host host, ImConfig config)
     return host_.counter("herald_messages_stored_total", "Messages committed, by conversation kind.",
                          {{"conv_kind", kind}});
   };
+  participants_ = std::make_unique<StoreParticipants>();
   ops_ = std::make_unique<Operations>(
       config_, delivery_, presence_, *ids_,
       OperationMetrics{stored("c2c"), stored("group"), stored("room"),
-                       host_.counter("herald_messages_duplicate_total", "SENDs answered from an earlier commit.")});
+                       host_.counter("herald_messages_duplicate_total", "SENDs answered from an earlier commit.")},
+      *participants_);
   WriterMetrics wm{
       host_.histogram("herald_storage_commit_seconds", "Time of one group commit (BEGIN..COMMIT).",
                       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
@@ -81,7 +83,8 @@ ImService::ImService(sdk::Host host, ImConfig config)
         std::unique_lock lock(versions_mutex_);
         for (auto& [user, version] : v) versions_[user] = version;
       },
-      [this](MessageStore& s) { ops_->prune(s); });
+      [this](MessageStore& s) { ops_->prune(s); }, participants_.get());
+  participants_->bind(writer_.get());
 
   table_.struct_size = sizeof(table_);
   table_.self = this;
@@ -197,7 +200,10 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
   if (auto* f = std::get_if<binary::GroupOpFrame>(&body))
     return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.group_op(s, t, caller, f)); });
   if (auto* f = std::get_if<binary::UnreadRequestFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.unread(s, caller, f)); });
+    return job(reply, [&ops, caller, f = *f](MessageStore& s, Txn& t, Reply& r) {
+      auto bytes = std::make_shared<std::vector<uint8_t>>(ops.unread(s, t, caller, f));
+      t.on_commit.push_back([r, bytes] { r.frame(*bytes); });
+    });
   if (auto* f = std::get_if<binary::PushTokenFrame>(&body))
     return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.push_token(s, caller, f)); });
   reply.error(HERALD_REASON_PROTOCOL_ERROR,

@@ -19,6 +19,7 @@
 #include "messaging/msg_id_generator.h"
 #include "messaging/presence.h"
 #include "messaging/request_handlers.h"
+#include "messaging/store_participants.h"
 #include "messaging/writer.h"
 
 namespace herald::messaging {
@@ -53,6 +54,7 @@ class ImService {
   ImService& operator=(const ImService&) = delete;
 
   const herald_im_service_v1* table() const { return &table_; }
+  const herald_im_store_service_v1* store_table() const { return participants_->table(); }
   void stop();  // joins the writer; later requests are answered SERVER_SHUTTING_DOWN
 
   void request(const Session& session, std::string_view frame, Reply reply);
@@ -85,6 +87,8 @@ class ImService {
   std::unique_ptr<MsgIdGenerator> ids_;
   std::unique_ptr<Operations> ops_;
   std::unique_ptr<Writer> writer_;
+  // After writer_: destroyed first, so participants' statements are finalized before the store closes.
+  std::unique_ptr<StoreParticipants> participants_;
 
   mutable std::shared_mutex versions_mutex_;
   std::map<std::string, uint64_t, std::less<>> versions_;  // user -> newest timeline version

@@ -43,6 +43,21 @@ CREATE TABLE IF NOT EXISTS push_tokens (
   token TEXT NOT NULL, sandbox INTEGER NOT NULL, PRIMARY KEY(user, device)) WITHOUT ROWID;
 )SQL";
 
+// The read-only views promised to storage participants (herald/im_store_service.h): recreated at every
+// open, so a participant depends on them and never on the tables above.
+constexpr const char* kParticipantViews = R"SQL(
+DROP VIEW IF EXISTS im_messages;
+CREATE VIEW im_messages(conv, seq, sender, ts) AS SELECT conv, seq, sender, ts FROM messages;
+DROP VIEW IF EXISTS im_participants;
+CREATE VIEW im_participants(user, conv, join_seq, read_seq) AS
+  SELECT p.user, p.conv, p.join_seq, COALESCE(r.seq, 0) FROM (
+    SELECT user, conv, 0 AS join_seq FROM user_convs WHERE conv LIKE 'c2c:%'
+    UNION ALL SELECT user, 'group:' || grp, join_seq FROM members) p
+  LEFT JOIN read_cursors r ON r.user = p.user AND r.conv = p.conv;
+DROP VIEW IF EXISTS im_read_cursors;
+CREATE VIEW im_read_cursors(user, conv, seq) AS SELECT user, conv, seq FROM read_cursors;
+)SQL";
+
 void check(sqlite3* db, int rc, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
     throw StorageError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
@@ -105,6 +120,7 @@ MessageStore::MessageStore(const std::string& file, Synchronous synchronous) {
   exec(synchronous == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=OFF");
   exec(kSchema);
+  exec(kParticipantViews);
 }
 
 MessageStore::~MessageStore() {
@@ -173,6 +189,12 @@ uint64_t MessageStore::next_user_version(std::string_view user, uint64_t* prev) 
 uint64_t MessageStore::user_pruned_upto(std::string_view user) {
   auto& s = sql("SELECT pruned_upto FROM users WHERE user = ?");
   s.bind(1, user);
+  return s.step() ? s.u64(0) : 0;
+}
+
+uint64_t MessageStore::read_cursor(std::string_view user, std::string_view conv) {
+  auto& s = sql("SELECT seq FROM read_cursors WHERE user = ? AND conv = ?");
+  s.bind(1, user).bind(2, conv);
   return s.step() ? s.u64(0) : 0;
 }
 

@@ -76,6 +76,7 @@ class MessageStore {
   uint64_t user_last_version(std::string_view user);
   uint64_t next_user_version(std::string_view user, uint64_t* prev);  // increments users.last_version
   uint64_t user_pruned_upto(std::string_view user);
+  uint64_t read_cursor(std::string_view user, std::string_view conv);  // 0 when none
   std::map<std::string, uint64_t> all_user_versions();
   void touch_user_conv(std::string_view user, std::string_view conv, uint64_t ts_ms);
 

@@ -162,6 +162,30 @@ MessageEntry Operations::load_message(MessageStore& store, uint64_t msg_id, bool
   return e;
 }
 
+void Operations::report_message(MessageStore& store, const MessageEntry& e, const std::vector<std::string>& users,
+                                bool write_diffusion) {
+  if (participants_.empty()) return;
+  std::vector<herald_str> recipients;
+  if (write_diffusion)
+    for (const auto& u : users) recipients.push_back(herald_str{u.data(), u.size()});
+  herald_im_message_event event{};
+  event.struct_size = sizeof(event);
+  event.conv = herald_str{e.conv.value.data(), e.conv.value.size()};
+  event.seq = e.seq;
+  event.sender = herald_str{e.from.value.data(), e.from.value.size()};
+  event.ts_ms = e.ts_ms;
+  event.kind = static_cast<uint32_t>(e.kind);
+  event.read_diffusion = write_diffusion ? 0 : 1;
+  event.recipients = recipients.data();
+  event.recipient_count = static_cast<uint32_t>(recipients.size());
+  participants_.message_stored(store, event);
+}
+
+uint32_t Operations::badge(MessageStore& store, const std::string& user) {
+  if (participants_.empty() || !presence_.online(user)) return 0;
+  return participants_.badge(store, user);
+}
+
 void Operations::schedule(Txn& txn, Deliveries d) {
   if (d.empty()) return;
   txn.on_commit.push_back([this, d = std::move(d)] { delivery_.dispatch(d); });
@@ -240,6 +264,7 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
 
   bool write_diffusion = true;
   auto users = participants(store, conv, &write_diffusion);
+  report_message(store, e, users, write_diffusion);  // before the pushes, so their badges count it
   for (const auto& user : users) {
     MessageEntry copy = e;
     if (write_diffusion) {
@@ -255,7 +280,7 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
       continue;  // read diffusion: offline members page history later
     }
     std::string except = user == in.caller.user ? in.caller.device : std::string();
-    out.deliveries.users.push_back({user, except, encode(binary::PushFrame{{copy}, 0})});
+    out.deliveries.users.push_back({user, except, encode(binary::PushFrame{{copy}, badge(store, user)})});
   }
   store.sql("UPDATE messages SET sender_version = ?, sender_prev = ? WHERE msg_id = ?")
       .bind(1, out.ack.version).bind(2, out.ack.prev_version).bind(3, e.msg_id).run();
@@ -290,6 +315,7 @@ void Operations::system_message(MessageStore& store, Txn& txn, const std::string
       .run();
   bool write_diffusion = true;
   auto users = participants(store, conv, &write_diffusion);
+  report_message(store, e, users, write_diffusion);
   Deliveries d;
   for (const auto& user : users) {
     MessageEntry copy = e;
@@ -301,7 +327,7 @@ void Operations::system_message(MessageStore& store, Txn& txn, const std::string
     } else if (!presence_.online(user)) {
       continue;
     }
-    d.users.push_back({user, "", encode(binary::PushFrame{{copy}, 0})});
+    d.users.push_back({user, "", encode(binary::PushFrame{{copy}, badge(store, user)})});
   }
   metrics_.stored_group.add();
   schedule(txn, std::move(d));
@@ -322,7 +348,7 @@ uint64_t Operations::signal(MessageStore& store, Txn& txn, const Caller& caller,
       continue;
     }
     std::string except = user == caller.user ? caller.device : std::string();
-    d.users.push_back({user, except, encode(binary::PushFrame{{copy}, 0})});
+    d.users.push_back({user, except, encode(binary::PushFrame{{copy}, badge(store, user)})});
   }
   schedule(txn, std::move(d));
   return caller_version;
@@ -449,11 +475,13 @@ binary::HistoryPageFrame Operations::history(MessageStore& store, const Caller& 
 binary::ResultFrame Operations::read(MessageStore& store, Txn& txn, const Caller& caller, const binary::ReadFrame& req) {
   Conversation conv = parse_conv(req.conv.value);
   if (conv.kind == ConversationKind::kRoom) throw ImError(HERALD_REASON_INVALID_REQUEST, "rooms have no read state");
-  require_participant(store, conv, caller.user);
+  uint64_t join_seq = require_participant(store, conv, caller.user);
   uint64_t seq = std::min(req.seq, store.conv_last_seq(conv.id));
   store.sql("INSERT INTO read_cursors(user, conv, seq) VALUES(?, ?, ?) ON CONFLICT(user, conv) "
             "DO UPDATE SET seq = MAX(seq, excluded.seq)")
       .bind(1, caller.user).bind(2, conv.id).bind(3, seq).run();
+  if (!participants_.empty())
+    participants_.read_advanced(store, caller.user, conv.id, std::max(join_seq, store.read_cursor(caller.user, conv.id)));
   SignalEntry sig;
   sig.kind = SignalKind::kRead;
   sig.conv.value = conv.id;
@@ -535,6 +563,8 @@ binary::ResultFrame Operations::group_op(MessageStore& store, Txn& txn, const Ca
           .bind(1, group).bind(2, u).bind(3, static_cast<uint32_t>(u == caller.user ? GroupRole::kOwner : GroupRole::kMember))
           .run();
       store.touch_user_conv(u, conv, now);
+      // A group id can be reused after a dismiss: the old conversation's seqs stay.
+      if (!participants_.empty()) participants_.member_joined(store, u, conv, store.read_cursor(u, conv));
     }
     system_message(store, txn, group, caller.user, caller.user + " created the group");
     r.group = group_info(store, group);
@@ -555,6 +585,8 @@ binary::ResultFrame Operations::group_op(MessageStore& store, Txn& txn, const Ca
     case GroupOp::kDismiss:
       if (me->role != GroupRole::kOwner) throw ImError(HERALD_REASON_FORBIDDEN_ROLE, "owner only");
       system_message(store, txn, group, caller.user, caller.user + " dismissed the group");
+      if (!participants_.empty())
+        for (auto& m : members(store, group)) participants_.member_left(store, m.user, conv);
       store.sql("DELETE FROM members WHERE grp = ?").bind(1, group).run();
       store.sql("DELETE FROM groups WHERE grp = ?").bind(1, group).run();
       return r;
@@ -570,6 +602,8 @@ binary::ResultFrame Operations::group_op(MessageStore& store, Txn& txn, const Ca
         store.sql("INSERT INTO members(grp, user, role, join_seq) VALUES(?, ?, ?, ?)")
             .bind(1, group).bind(2, m.value).bind(3, static_cast<uint32_t>(GroupRole::kMember)).bind(4, join_seq).run();
         store.touch_user_conv(m.value, conv, now);
+        if (!participants_.empty())
+          participants_.member_joined(store, m.value, conv, std::max(join_seq, store.read_cursor(m.value, conv)));
         names += (names.empty() ? "" : ", ") + m.value;
       }
       if (!names.empty()) system_message(store, txn, group, caller.user, caller.user + " added " + names);
@@ -589,6 +623,7 @@ binary::ResultFrame Operations::group_op(MessageStore& store, Txn& txn, const Ca
         if (target->role == GroupRole::kOwner && only_self)
           throw ImError(HERALD_REASON_FORBIDDEN_ROLE, "the owner must transfer ownership or dismiss");
         store.sql("DELETE FROM members WHERE grp = ? AND user = ?").bind(1, group).bind(2, m.value).run();
+        if (!participants_.empty()) participants_.member_left(store, m.value, conv);
         names += (names.empty() ? "" : ", ") + m.value;
       }
       // After the removal, so a removed member receives nothing more, not even this notice.
@@ -651,8 +686,30 @@ binary::ResultFrame Operations::group_op(MessageStore& store, Txn& txn, const Ca
   }
 }
 
-binary::UnreadResultFrame Operations::unread(MessageStore& store, const Caller& caller,
-                                             const binary::UnreadRequestFrame& req) {
+std::vector<uint8_t> Operations::unread(MessageStore& store, Txn& txn, const Caller& caller,
+                                        const binary::UnreadRequestFrame& req) {
+  if (req.op == binary::UnreadOp::kMarkAllRead) {
+    // A read of each conversation with unread messages (cursor, participants, signals to the
+    // user's other devices and read receipts), then the answer below.
+    binary::UnreadRequestFrame listed;
+    listed.convs = req.convs;
+    for (const auto& e : count_unread(store, caller, listed).convs) {
+      if (e.last_seq <= e.read_seq) continue;
+      binary::ReadFrame r;
+      r.conv = e.conv;
+      r.seq = e.last_seq;
+      read(store, txn, caller, r);
+    }
+  }
+  if (!participants_.empty())
+    if (auto answer = participants_.unread(store, caller.user, encode(req))) return std::move(*answer);
+  if (req.op == binary::UnreadOp::kMute || req.op == binary::UnreadOp::kUnmute)
+    throw ImError(HERALD_REASON_UNSUPPORTED_FEATURE, "muting conversations needs the unread plugin");
+  return encode(count_unread(store, caller, req));
+}
+
+binary::UnreadResultFrame Operations::count_unread(MessageStore& store, const Caller& caller,
+                                                   const binary::UnreadRequestFrame& req) {
   std::vector<std::string> convs;
   const bool listed = !req.convs.empty();
   if (listed) {

@@ -16,6 +16,7 @@
 #include "messaging/im_config.h"
 #include "messaging/msg_id_generator.h"
 #include "messaging/presence.h"
+#include "messaging/store_participants.h"
 #include "messaging/writer.h"
 
 namespace herald::messaging {
@@ -49,8 +50,9 @@ struct OperationMetrics {
 class Operations {
  public:
   Operations(const ImConfig& config, Delivery& delivery, Presence& presence, MsgIdGenerator& ids,
-             OperationMetrics metrics)
-      : config_(config), delivery_(delivery), presence_(presence), ids_(ids), metrics_(metrics) {}
+             OperationMetrics metrics, StoreParticipants& participants)
+      : config_(config), delivery_(delivery), presence_(presence), ids_(ids), metrics_(metrics),
+        participants_(participants) {}
 
   SendOutcome send(MessageStore& store, Txn& txn, const SendInput& in);
   binary::SyncPageFrame sync(MessageStore& store, const Caller& caller, const binary::SyncRequestFrame& req);
@@ -60,7 +62,8 @@ class Operations {
   binary::ResultFrame recall(MessageStore& store, Txn& txn, const Caller& caller, const binary::RecallFrame& req);
   binary::ResultFrame remove(MessageStore& store, Txn& txn, const Caller& caller, const binary::DeleteFrame& req);
   binary::ResultFrame group_op(MessageStore& store, Txn& txn, const Caller& caller, const binary::GroupOpFrame& req);
-  binary::UnreadResultFrame unread(MessageStore& store, const Caller& caller, const binary::UnreadRequestFrame& req);
+  // UNREAD_RESULT (or a storage participant's answer): applies mark_all_read first.
+  std::vector<uint8_t> unread(MessageStore& store, Txn& txn, const Caller& caller, const binary::UnreadRequestFrame& req);
   binary::ResultFrame push_token(MessageStore& store, const Caller& caller, const binary::PushTokenFrame& req);
 
   // Retention for the timelines written since the last call, a bounded batch each time (inside the
@@ -96,12 +99,18 @@ class Operations {
   uint64_t signal(MessageStore& store, Txn& txn, const Caller& caller, binary::SignalEntry sig,
                   const std::vector<std::string>& users, bool write_diffusion);
   void schedule(Txn& txn, Deliveries d);
+  // Tells the storage participants about a stored message (same transaction).
+  void report_message(MessageStore& store, const binary::MessageEntry& e, const std::vector<std::string>& users, bool write_diffusion);
+  // PUSH.badge for `user` (0 when offline: the push reaches no device).
+  uint32_t badge(MessageStore& store, const std::string& user);
+  binary::UnreadResultFrame count_unread(MessageStore& store, const Caller& caller, const binary::UnreadRequestFrame& req);
 
   const ImConfig& config_;
   Delivery& delivery_;
   Presence& presence_;
   MsgIdGenerator& ids_;
   OperationMetrics metrics_;
+  StoreParticipants& participants_;
   std::set<std::string> touched_users_;  // timelines grown since the last prune
   std::string sweep_cursor_;              // the last user the age sweep visited
 };

@@ -6,9 +6,9 @@ namespace herald::messaging {
 
 Writer::Writer(std::unique_ptr<MessageStore> store, WriterMetrics metrics,
                std::function<void(const std::map<std::string, uint64_t>&)> publish_versions,
-               std::function<void(MessageStore&)> maintenance)
+               std::function<void(MessageStore&)> maintenance, TxnHooks* hooks)
     : store_(std::move(store)), metrics_(metrics), publish_versions_(std::move(publish_versions)),
-      maintenance_(std::move(maintenance)) {
+      maintenance_(std::move(maintenance)), hooks_(hooks) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -35,6 +35,11 @@ void Writer::submit(WriterJob job) {
   job.fail(HERALD_REASON_SERVER_SHUTTING_DOWN, "messaging core is stopping");
 }
 
+void Writer::exclusive(const std::function<void(MessageStore&)>& fn) {
+  std::lock_guard lock(batch_mutex_);
+  fn(*store_);
+}
+
 void Writer::run() {
   for (;;) {
     std::deque<WriterJob> batch;
@@ -44,6 +49,7 @@ void Writer::run() {
       if (queue_.empty()) return;  // stopping with nothing left
       batch.swap(queue_);          // group commit: everything queued so far
     }
+    std::lock_guard lock(batch_mutex_);
     run_batch(batch);
   }
 }
@@ -66,6 +72,7 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
       store_->savepoint();
       job.run(*store_, txn);
       store_->release();
+      if (hooks_) hooks_->job_end(true);
       continue;
     } catch (const ImError& e) {
       refused.push_back({&job, {e.reason(), e.what()}});
@@ -76,19 +83,23 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
       store_->rollback_savepoint();
     } catch (...) {
     }
+    if (hooks_) hooks_->job_end(false);
     txn.on_commit.resize(commits_before);
     txn.user_versions = std::move(versions_before);
   }
   try {
     if (maintenance_) maintenance_(*store_);
+    if (hooks_) hooks_->before_commit(*store_);
     store_->commit();
   } catch (const std::exception& e) {
     // Nothing of the batch is durable: roll back and fail every job, so no client sees an ack for
     // data that is not there. Counters live in the database, so they roll back with it.
     store_->rollback();
+    if (hooks_) hooks_->batch_end(false);
     for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, std::string("commit failed: ") + e.what());
     return;
   }
+  if (hooks_) hooks_->batch_end(true);
   metrics_.commit_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   metrics_.batch_size.observe(static_cast<double>(batch.size()));

@@ -50,6 +50,16 @@ struct WriterJob {
   std::function<void(herald_reason, const std::string&)> fail;
 };
 
+// Storage participants (herald.im.store.v1) follow the batch: which job's writes were kept, a last
+// write before COMMIT (merged updates), and whether the batch committed.
+class TxnHooks {
+ public:
+  virtual ~TxnHooks() = default;
+  virtual void job_end(bool kept) = 0;
+  virtual void before_commit(MessageStore& store) = 0;  // throws to fail the batch
+  virtual void batch_end(bool committed) = 0;
+};
+
 struct WriterMetrics {
   sdk::Metric commit_seconds;
   sdk::Metric batch_size;
@@ -61,13 +71,16 @@ class Writer {
   // the thread. `after_open` runs on the writer thread before any job (e.g. loading caches).
   Writer(std::unique_ptr<MessageStore> store, WriterMetrics metrics,
          std::function<void(const std::map<std::string, uint64_t>&)> publish_versions,
-         std::function<void(MessageStore&)> maintenance);
+         std::function<void(MessageStore&)> maintenance, TxnHooks* hooks = nullptr);
   ~Writer();  // finishes queued jobs, then joins
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
   void submit(WriterJob job);
   void stop();
+  // Runs fn on the calling thread with the store while no batch runs (registration of participants:
+  // their schema in a transaction of its own).
+  void exclusive(const std::function<void(MessageStore&)>& fn);
 
  private:
   void run();
@@ -77,6 +90,8 @@ class Writer {
   WriterMetrics metrics_;
   std::function<void(const std::map<std::string, uint64_t>&)> publish_versions_;
   std::function<void(MessageStore&)> maintenance_;
+  TxnHooks* hooks_;
+  std::mutex batch_mutex_;  // held while a batch (or an exclusive() call) uses the store
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<WriterJob> queue_;

@@ -72,6 +72,7 @@ void describe(V& v, M& m) {
   v.field(2, m.count);
   v.field(3, m.last_seq);
   v.field(4, m.read_seq);
+  v.field(5, m.muted);
 }
 
 template <class V, Is<MediaBody> M>
@@ -255,6 +256,7 @@ void describe(V& v, M& m) {
 template <class V, Is<UnreadRequestFrame> M>
 void describe(V& v, M& m) {
   v.field(1, m.convs);
+  v.field(2, m.op);
 }
 
 template <class V, Is<UnreadResultFrame> M>

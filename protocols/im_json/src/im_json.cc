@@ -347,6 +347,13 @@ binary::FrameBody parse_body(std::string_view op, const json& obj, std::string_v
     for (auto& conv : get_strings(obj, "convs")) {
       unread.convs.push_back(checked_id<binary::ConversationId>(std::move(conv), "conversation id"));
     }
+    const std::string unread_op = get_string(obj, "op");
+    if (unread_op == "mark_all_read") unread.op = binary::UnreadOp::kMarkAllRead;
+    else if (unread_op == "mute") unread.op = binary::UnreadOp::kMute;
+    else if (unread_op == "unmute") unread.op = binary::UnreadOp::kUnmute;
+    else if (!unread_op.empty() && unread_op != "query") bad_request("unknown unread op: " + unread_op);
+    if ((unread.op == binary::UnreadOp::kMute || unread.op == binary::UnreadOp::kUnmute) && unread.convs.empty())
+      bad_request("mute and unmute need convs");
     return unread;
   }
   if (op == "push_token") {
@@ -661,8 +668,9 @@ std::vector<std::string> inbox_entries(const binary::FrameBody& frame, const Rep
           j["ok"] = true;
           ojson convs = ojson::array();
           for (const auto& u : f.convs) {
-            convs.push_back(ojson{{"conv", u.conv.value}, {"count", u.count}, {"last_seq", u.last_seq},
-                                  {"read_seq", u.read_seq}});
+            ojson entry{{"conv", u.conv.value}, {"count", u.count}, {"last_seq", u.last_seq}, {"read_seq", u.read_seq}};
+            if (u.muted) entry["muted"] = true;
+            convs.push_back(std::move(entry));
           }
           ojson unread = ojson::object();
           unread["total"] = f.total;

@@ -75,6 +75,8 @@ enum class GroupOp : std::uint32_t {
 };
 enum class GroupRole : std::uint32_t { kUnspecified = 0, kOwner = 1, kAdmin = 2, kMember = 3 };
 enum class RoomOp : std::uint32_t { kUnspecified = 0, kJoin = 1, kLeave = 2 };
+// UNREAD_REQUEST: query (default), mark the listed (or all) conversations read, mute / unmute them.
+enum class UnreadOp : std::uint32_t { kQuery = 0, kMarkAllRead = 1, kMute = 2, kUnmute = 3 };
 
 // ---- shared sub-messages --------------------------------------------------------------------------
 
@@ -145,6 +147,7 @@ struct UnreadEntry {
   std::uint32_t count = 0;
   Seq last_seq = 0;
   Seq read_seq = 0;
+  bool muted = false;  // excluded from the total (unread plugin's mute)
   friend bool operator==(const UnreadEntry&, const UnreadEntry&) = default;
 };
 
@@ -316,6 +319,7 @@ struct ResultFrame {  // generic success response; which fields are set depends 
 
 struct UnreadRequestFrame {
   std::vector<ConversationId> convs;  // empty: all conversations with unread messages
+  UnreadOp op = UnreadOp::kQuery;     // applied to `convs` (mark_all_read: empty = every conversation)
   friend bool operator==(const UnreadRequestFrame&, const UnreadRequestFrame&) = default;
 };
 
