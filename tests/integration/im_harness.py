@@ -17,7 +17,7 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin=""):
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -28,6 +28,7 @@ service:
   plugin_paths: ["{plugin_dir}"]
 metrics:
   listen: 127.0.0.1:0
+{admin}
 plugins:
   - name: im
     config:
