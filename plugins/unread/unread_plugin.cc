@@ -77,10 +77,28 @@ class UnreadPlugin : public sdk::Plugin {
   void start() override {
     im_ = static_cast<const herald_im_service_v1*>(host().api()->service_lookup(host().ctx(),
                                                                                 sdk::to_str(HERALD_IM_SERVICE_V1)));
+    host().http_route("GET", "/v1/users/{user}/unread",
+                      "a user's unread counts and total (?convs=c1,c2 for those conversations only)",
+                      [this](const sdk::HttpRequest& req) { return admin_route(req); });
   }
 
-  // Admin API: the user's counts, through the messaging core (so the answer is the writer's view).
-  AdminAnswer admin(const std::string& user) const { return admin_unread(im_, user, {}); }
+  // GET /v1/users/{user}/unread (admin HTTP worker thread): through the messaging core, so the
+  // answer is the writer's view.
+  sdk::HttpResponse admin_route(const sdk::HttpRequest& req) const {
+    std::vector<std::string> convs;
+    if (auto list = req.param("convs"); list && !list->empty()) {
+      size_t from = 0;
+      while (from <= list->size()) {
+        size_t comma = list->find(',', from);
+        if (comma == std::string::npos) comma = list->size();
+        if (comma > from) convs.push_back(list->substr(from, comma - from));
+        from = comma + 1;
+      }
+    }
+    AdminAnswer a = admin_unread(im_, req.param("user").value_or(""), convs);
+    if (a.status == 200) return sdk::HttpResponse::json(200, a.body);
+    return sdk::HttpResponse::error(static_cast<herald_reason>(a.reason), a.body);
+  }
 
   // The `unread` stage: the badges computed for the message's recipients in its commit.
   std::optional<std::string> take_badges(std::string_view conv, std::string_view seq) {
