@@ -271,13 +271,14 @@ class UnreadPlugin : public sdk::Plugin {
     auto* req = decoded.status == bin::DecodeStatus::kOk ? std::get_if<bin::UnreadRequestFrame>(&decoded.frame.body)
                                                           : nullptr;
     if (!req) return encode(bin::ErrorFrame{HERALD_REASON_MALFORMED, "not an UNREAD_REQUEST", 0});
+    const bool muting = req->op == bin::UnreadOp::kMute || req->op == bin::UnreadOp::kUnmute;
     std::vector<std::string> listed;
     for (auto& c : req->convs) {
-      if (!c.value.starts_with("c2c:") && !c.value.starts_with("group:"))
-        return encode(bin::ErrorFrame{HERALD_REASON_INVALID_REQUEST, c.value + " has no unread state (rooms have none)", 0});
-      listed.push_back(c.value);
+      if (c.value.starts_with("c2c:") || c.value.starts_with("group:")) listed.push_back(c.value);
+      else if (muting) return encode(bin::ErrorFrame{HERALD_REASON_INVALID_REQUEST, c.value + " has no unread state", 0});
+      // a query skips rooms (no read state), as the core's own answer does
     }
-    if (req->op == bin::UnreadOp::kMute || req->op == bin::UnreadOp::kUnmute) {
+    if (muting) {
       for (auto& conv : listed)
         if (!counters_.participates(db, user, conv))
           return encode(bin::ErrorFrame{HERALD_REASON_NOT_MEMBER, "not a participant of " + conv, 0});
@@ -285,7 +286,8 @@ class UnreadPlugin : public sdk::Plugin {
     }
     ++batch_queries_;
     bin::UnreadResultFrame out;
-    for (auto& c : counters_.convs(db, user, listed)) {
+    const bool only_rooms = !req->convs.empty() && listed.empty();  // empty `listed` would mean "all"
+    for (auto& c : only_rooms ? std::vector<ConvUnread>{} : counters_.convs(db, user, listed)) {
       bin::UnreadEntry e;
       e.conv.value = c.conv;
       e.count = static_cast<uint32_t>(std::min<uint64_t>(c.count, UINT32_MAX));
