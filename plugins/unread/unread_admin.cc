@@ -30,7 +30,8 @@ AdminAnswer admin_unread(const herald_im_service_v1* im, const std::string& user
   bin::Frame frame;
   frame.body = std::move(req);
   std::vector<uint8_t> bytes;
-  if (bin::encode_frame(frame, bytes) != bin::EncodeStatus::kOk) return {400, "request too large", HERALD_REASON_PACKET_TOO_LARGE};
+  if (bin::encode_frame(frame, bytes) != bin::EncodeStatus::kOk)
+    return {400, "invalid conversation id in convs (or too many)", HERALD_REASON_INVALID_ID};
 
   auto answer = std::make_shared<std::promise<std::vector<uint8_t>>>();
   auto future = answer->get_future();

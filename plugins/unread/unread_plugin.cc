@@ -110,8 +110,9 @@ class UnreadPlugin : public sdk::Plugin {
     return out;
   }
   void stage_attached(size_t max_badges) {
-    std::lock_guard lock(badges_mutex_);
-    max_badges_ = std::max(max_badges_, max_badges);
+    size_t seen = max_badges_.load();
+    while (seen < max_badges && !max_badges_.compare_exchange_weak(seen, max_badges)) {
+    }
     stages_.fetch_add(1);
   }
   void stage_detached() { stages_.fetch_sub(1); }
@@ -211,7 +212,7 @@ class UnreadPlugin : public sdk::Plugin {
     if (stages_.load() > 0 && !m.read_diffusion) {
       auto& wanted = job_badges_[m.conv + "#" + std::to_string(m.seq)];
       for (auto& r : m.recipients)
-        if (r != m.sender && wanted.size() < max_badges_) wanted.push_back(r);
+        if (r != m.sender && wanted.size() < max_badges_.load()) wanted.push_back(r);
     }
   }
 
@@ -319,7 +320,7 @@ class UnreadPlugin : public sdk::Plugin {
 
   std::atomic<int> stages_{0};
   std::mutex badges_mutex_;
-  size_t max_badges_ = 0;
+  std::atomic<size_t> max_badges_{0};
   std::map<std::string, std::string> badges_;  // "conv#seq" -> "user=badge,..." for the stage
 };
 

@@ -501,6 +501,9 @@ def big_group(args, workdir):
         system = chunks - members.index(user) // 1000
         want = system + (0 if user == members[7] else sent)
         assert got["unread"]["convs"][0]["count"] == want and got["unread"]["total"] == want, (user, want, got)
+    # PUSH.badge: the owner (online) got each message with its total at that point: 1, 2, ... 5.
+    pushed = owner.wait_entries(lambda e: e.get("kind") == "msg" and e.get("from") == members[7], count=sent)
+    assert [e.get("badge", 0) for e in pushed] == list(range(1, sent + 1)), pushed
     status, admin = server.admin_unread(members[0], ["group:huge"])
     assert status == 200 and admin["convs"][0]["count"] == chunks + sent, (status, admin)
     status, bad = server.admin_unread("not%20valid")

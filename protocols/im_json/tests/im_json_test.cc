@@ -199,6 +199,9 @@ TEST_CASE("inbox: msg and signal entries match section 16") {
   CHECK(json::parse(entries[1]) == json::parse(R"({"kind":"signal","signal":"recall","conv":"c2c:alice:bob","msg_ids":["7180000000000000001"],"by":"alice",
  "device":"phone1","ts":1700000060000,"version":1003,"prev_version":1002})"));
   CHECK(entries[0].rfind(R"({"kind":"msg")", 0) == 0);  // kind comes first
+  CHECK_FALSE(json::parse(entries[0]).contains("badge"));  // 0: absent
+  push.badge = 7;
+  CHECK(json::parse(inbox_entries(push)[0])["badge"] == 7);
 }
 
 TEST_CASE("inbox: ack, sync_end, history, results, error") {
