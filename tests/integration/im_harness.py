@@ -17,7 +17,7 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin=""):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url=""):
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -42,6 +42,7 @@ plugins:
       auth:
         jwt:
           secrets: ["{SECRET}"]
+{f'        http: {{url: "{auth_http_url}"}}' if auth_http_url else ""}
       acl:
         default: deny
         rules:

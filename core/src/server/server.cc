@@ -141,6 +141,7 @@ Status Server::start() {
       return bound.error();
     }
     metrics_address_ = bound.value();
+    metrics_->watch_disk(config_.service.data_dir);
   }
 
   loops_->start();
