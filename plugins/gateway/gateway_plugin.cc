@@ -3,6 +3,8 @@
 // start/stop, reload of auth and ACL, and the `herald token` command. No business logic lives here.
 #include <herald/sdk.hpp>
 
+#include <mutex>
+
 #include "gateway_config.h"
 #include "herald/gateway/binary/binary_server.h"
 #include "herald/gateway/im/im_adapter.h"
@@ -14,6 +16,7 @@
 #include "hook_adapters.h"
 #include "net/net_server.h"
 #include "token_command.h"
+#include "token_route.h"
 
 namespace herald::gateway {
 namespace {
@@ -45,6 +48,7 @@ class GatewayPlugin : public sdk::Plugin {
  public:
   GatewayPlugin(sdk::Host host, const sdk::Config& config)
       : Plugin(host), node_(YAML::Clone(config.node())), config_(parse_or_throw(config, host.data_dir())) {
+    jwt_ = config_.auth.jwt;
     auto stack = std::make_shared<auth::AuthStack>(config_.auth, auth::system_clock(), &this->host());
     authorizer_ = std::make_shared<AuthStackAuthorizer>(stack);
     acl_ = std::make_shared<AclAuthorizer>(std::make_shared<const auth::AclRules>(config_.acl));
@@ -79,6 +83,10 @@ class GatewayPlugin : public sdk::Plugin {
 
   void start() override {
     bind_im();
+    add_token_route(host(), [this] {
+      std::lock_guard lock(jwt_mutex_);
+      return jwt_;
+    });
     authorizer_->current()->start();
     if (auto err = broker_->start()) {
       im_->detach();
@@ -123,6 +131,10 @@ class GatewayPlugin : public sdk::Plugin {
     stack->start();
     authorizer_->swap(stack)->stop();
     acl_->swap(std::make_shared<const auth::AclRules>(next.acl));
+    {
+      std::lock_guard lock(jwt_mutex_);
+      jwt_ = next.auth.jwt;
+    }
     node_ = YAML::Clone(config.node());
     host().info("gateway: auth and ACL reloaded");
     return true;
@@ -156,6 +168,8 @@ class GatewayPlugin : public sdk::Plugin {
 
   YAML::Node node_;
   GatewayConfig config_;
+  std::mutex jwt_mutex_;
+  auth::JwtConfig jwt_;  // the current signing settings, for the admin API's token route (reload swaps them)
   std::shared_ptr<AuthStackAuthorizer> authorizer_;
   std::shared_ptr<AclAuthorizer> acl_;
   std::unique_ptr<mqtt::Broker> broker_;
