@@ -85,7 +85,8 @@ class PackageTest(unittest.TestCase):
         herald = self.deb("herald")
         files = run("dpkg-deb", "-c", herald).stdout
         for path in ("./usr/bin/herald", "./usr/lib/herald/plugins/libherald_gateway.so", "./etc/herald/herald.yaml",
-                     "./lib/systemd/system/herald.service"):
+                     "./lib/systemd/system/herald.service", "./usr/share/herald/console/index.html",
+                     "./usr/share/herald/console/mqtt.esm.js"):
             self.assertIn(path, files)
         self.assertNotIn("libherald_verdict.so", files)  # test-only plugins stay out
         depends = run("dpkg-deb", "-f", herald, "Depends").stdout
@@ -169,6 +170,8 @@ class PackageTest(unittest.TestCase):
                              ["hello from the package"])
             with urllib.request.urlopen("http://127.0.0.1:18083/healthz", timeout=10) as r:
                 self.assertEqual(r.status, 200)
+            with urllib.request.urlopen("http://127.0.0.1:18083/console/", timeout=10) as r:
+                self.assertIn(b"Herald console", r.read())  # the packaged console, found from /usr/bin
             self.assertIn("herald_build_info", str(scrape("127.0.0.1:9464")))
             if first:
                 self.assertTrue(any("admin API token created in /var/lib/herald/admin.token" in l for l in proc.lines))
