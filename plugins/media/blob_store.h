@@ -1,0 +1,34 @@
+// Where media bytes live: staged upload parts and content-addressed objects (named by their SHA-256).
+// An interface so an object store (S3 multipart upload maps onto parts) can replace the local disk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace herald::media {
+
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  virtual uint64_t size() const = 0;
+  // Up to `n` bytes from `offset`; fewer only at the end.
+  virtual std::size_t read(uint64_t offset, char* out, std::size_t n) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // Stores one part durably and atomically (a reader sees the old part or the new one, never half).
+  virtual void put_part(const std::string& upload, uint32_t index, std::string_view data) = 0;
+  virtual void drop_parts(const std::string& upload) = 0;
+  // Concatenates parts 0..count-1 and returns their SHA-256 (hex). Only when it equals `expected_sha256`
+  // is the object stored, under that name, atomically; the parts stay until drop_parts.
+  virtual std::string assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256) = 0;
+  virtual bool exists(const std::string& sha256) const = 0;
+  virtual std::unique_ptr<BlobReader> open(const std::string& sha256) const = 0;  // nullptr when absent
+  virtual void remove(const std::string& sha256) = 0;
+};
+
+}  // namespace herald::media
