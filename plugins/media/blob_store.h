@@ -23,9 +23,13 @@ class BlobStore {
   // Stores one part durably and atomically (a reader sees the old part or the new one, never half).
   virtual void put_part(const std::string& upload, uint32_t index, std::string_view data) = 0;
   virtual void drop_parts(const std::string& upload) = 0;
-  // Concatenates parts 0..count-1 and returns their SHA-256 (hex). Only when it equals `expected_sha256`
-  // is the object stored, under that name, atomically; the parts stay until drop_parts.
-  virtual std::string assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256) = 0;
+  struct Hashes {
+    std::string sha256, proof;  // hex; proof: SHA-256 of kProofPrefix + content (sha256.h)
+  };
+  // Concatenates parts 0..count-1 and returns their hashes. Only when `store` and the SHA-256 equals
+  // `expected_sha256` is the object stored, under that name, atomically; the parts stay until drop_parts.
+  virtual Hashes assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256,
+                          bool store) = 0;
   virtual bool exists(const std::string& sha256) const = 0;
   virtual std::unique_ptr<BlobReader> open(const std::string& sha256) const = 0;  // nullptr when absent
   virtual void remove(const std::string& sha256) = 0;

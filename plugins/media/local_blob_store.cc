@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -124,13 +125,19 @@ void LocalBlobStore::drop_parts(const std::string& upload) {
   fs::remove_all(root_ / "parts" / upload, ec);
 }
 
-std::string LocalBlobStore::assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256) {
+BlobStore::Hashes LocalBlobStore::assemble(const std::string& upload, uint32_t count,
+                                           const std::string& expected_sha256, bool store) {
   fs::path final_path = object_path(expected_sha256);
-  fs::create_directories(final_path.parent_path());
-  fs::path tmp = temp_name(final_path);
-  Sha256 hash;
+  fs::path tmp;
+  std::optional<Fd> out;
+  if (store) {
+    fs::create_directories(final_path.parent_path());
+    tmp = temp_name(final_path);
+  }
+  Sha256 hash, proof;
+  proof.update(kProofPrefix);
   try {
-    Fd out(tmp, O_WRONLY | O_CREAT | O_EXCL);
+    if (store) out.emplace(tmp, O_WRONLY | O_CREAT | O_EXCL);
     std::vector<char> buf(1 << 20);
     for (uint32_t i = 0; i < count; ++i) {
       FileReader part(part_path(upload, i));
@@ -138,17 +145,20 @@ std::string LocalBlobStore::assemble(const std::string& upload, uint32_t count, 
         size_t n = part.read(off, buf.data(), buf.size());
         if (n == 0) break;
         hash.update(std::string_view(buf.data(), n));
-        out.write_all(buf.data(), n);
+        proof.update(std::string_view(buf.data(), n));
+        if (out) out->write_all(buf.data(), n);
         off += n;
       }
     }
-    out.sync();
+    if (out) out->sync();
   } catch (...) {
-    ::unlink(tmp.c_str());
+    if (store) ::unlink(tmp.c_str());
     throw;
   }
-  std::string got = hash.hex();
-  if (got != expected_sha256) {
+  out.reset();
+  Hashes got{hash.hex(), proof.hex()};
+  if (!store) return got;
+  if (got.sha256 != expected_sha256) {
     ::unlink(tmp.c_str());
     return got;
   }

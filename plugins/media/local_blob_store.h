@@ -14,7 +14,7 @@ class LocalBlobStore final : public BlobStore {
 
   void put_part(const std::string& upload, uint32_t index, std::string_view data) override;
   void drop_parts(const std::string& upload) override;
-  std::string assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256) override;
+  Hashes assemble(const std::string& upload, uint32_t count, const std::string& expected_sha256, bool store) override;
   bool exists(const std::string& sha256) const override;
   std::unique_ptr<BlobReader> open(const std::string& sha256) const override;
   void remove(const std::string& sha256) override;

@@ -13,7 +13,7 @@ MediaConfig parse_media_config(const YAML::Node& node, std::vector<std::string>&
     errors.push_back(path + ": " + message);
   });
   root.allow_keys({"listen", "threads", "idle_timeout", "max_ranges", "storage", "limits", "parts", "per_user",
-                   "upload_ttl", "sweep_interval", "dependency_timeout"});
+                   "upload_ttl", "sweep_interval", "dependency_timeout", "instant_requires_proof"});
   if (root.string("listen", c.http.listen)) {
     auto colon = c.http.listen.rfind(':');
     uint32_t port = 0;
@@ -56,6 +56,7 @@ MediaConfig parse_media_config(const YAML::Node& node, std::vector<std::string>&
   per_user.size("max_pending_bytes", c.limits.max_pending_bytes_per_user, 1, kMax);
 
   root.duration("upload_ttl", c.limits.upload_ttl, false);
+  root.boolean("instant_requires_proof", c.limits.instant_requires_proof);
   root.duration("sweep_interval", c.sweep_interval, false);
   root.duration("dependency_timeout", c.dependency_timeout, false);
   return c;
@@ -77,6 +78,8 @@ std::vector<sdk::KeySpec> media_config_keys() {
       key("per_user", HERALD_CONFIG_MAP, "{max_active_uploads: 16, max_pending_bytes: 4GiB}",
           "unfinished uploads per user: count and declared bytes"),
       key("upload_ttl", HERALD_CONFIG_DURATION, "24h", "an unfinished upload expires this long after its last part"),
+      key("instant_requires_proof", HERALD_CONFIG_BOOLEAN, "true",
+          "an instant upload needs the second hash (proof of possession); false: the SHA-256 alone"),
       key("sweep_interval", HERALD_CONFIG_DURATION, "1m", "how often expired uploads are removed"),
       key("dependency_timeout", HERALD_CONFIG_DURATION, "5s", "longest wait for the token verifier or the messaging core"),
   };

@@ -196,6 +196,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       req.mime_type = j.at("mime_type").get<std::string>();
       req.sha256 = j.at("sha256").get<std::string>();
       if (j.contains("part_size")) req.part_size = j.at("part_size").get<uint64_t>();
+      if (j.contains("proof")) req.proof = j.at("proof").get<std::string>();
     } catch (const json::exception&) {
       throw MediaError(HERALD_REASON_INVALID_REQUEST, "need size (integer), mime_type, sha256 (hex) and optional part_size");
     }
@@ -224,10 +225,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
   void complete(Poco::Net::HTTPServerResponse& out, const Identity& who, const std::string& upload_id) {
-    MediaInfo m = ctx_.library.complete(who.user, upload_id);
+    Completed c = ctx_.library.complete(who.user, upload_id);
     ctx_.metrics.active_uploads.set(static_cast<double>(ctx_.library.active_uploads()));
     ctx_.metrics.uploads_completed.add();
-    reply(out, 200, media_json(m).dump());
+    if (c.deduplicated) ctx_.metrics.dedup_hits.add();
+    reply(out, 200, media_json(c.media).dump());
   }
 
   void download(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out, const Identity& who,

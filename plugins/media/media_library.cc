@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS media(media_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,
-  mime_type TEXT NOT NULL, created_ms INTEGER NOT NULL, refs INTEGER NOT NULL);
+  mime_type TEXT NOT NULL, created_ms INTEGER NOT NULL, refs INTEGER NOT NULL, proof TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS owners(media_id TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY(media_id, user));
 CREATE TABLE IF NOT EXISTS grants(media_id TEXT NOT NULL, conv TEXT NOT NULL, msg_id INTEGER NOT NULL,
   seq INTEGER NOT NULL, PRIMARY KEY(media_id, msg_id));
@@ -74,17 +74,28 @@ InitResult MediaLibrary::init_upload(const InitRequest& req, int64_t now_ms) {
   if (part_size < limits_.min_part_size || part_size > limits_.max_part_size)
     throw MediaError(HERALD_REASON_INVALID_REQUEST, "part_size must be between " + std::to_string(limits_.min_part_size) +
                                                         " and " + std::to_string(limits_.max_part_size));
+  std::optional<std::string> proof;
+  if (!req.proof.empty() && !(proof = normalize_sha256_hex(req.proof)))
+    throw MediaError(HERALD_REASON_INVALID_REQUEST, "proof must be 64 hex digits");
   std::lock_guard lock(mutex_);
   InitResult out;
   if (auto existing = media_by_sha(*sha)) {
     // Instant upload (lesson 14): the same content is stored once; the uploader gains its reference.
+    // Without the proof (or when it is not required) the client uploads as usual and complete()
+    // deduplicates, so only someone holding the bytes becomes an uploader.
     if (existing->size != req.size)
       throw MediaError(HERALD_REASON_INVALID_REQUEST, "size does not match the content with this sha256");
-    Transaction txn(db_);
-    add_owner(existing->media_id, req.user);
-    txn.commit();
-    out.instant = media_by_sha(*sha);
-    return out;
+    auto p = db_.prepare("SELECT proof FROM media WHERE media_id = ?");
+    p.bind(1, existing->media_id).step();
+    if (proof && *proof != p.text(0))
+      throw MediaError(HERALD_REASON_INVALID_REQUEST, "proof does not match the stored content");
+    if (proof || !limits_.instant_requires_proof) {
+      Transaction txn(db_);
+      add_owner(existing->media_id, req.user);
+      txn.commit();
+      out.instant = media_by_sha(*sha);
+      return out;
+    }
   }
   auto count = db_.prepare("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads WHERE user = ?");
   count.bind(1, req.user).step();
@@ -178,11 +189,13 @@ UploadInfo MediaLibrary::upload(const std::string& user, const std::string& uplo
   return owned_upload(user, upload_id);
 }
 
-MediaInfo MediaLibrary::complete(const std::string& user, const std::string& upload_id) {
+Completed MediaLibrary::complete(const std::string& user, const std::string& upload_id) {
   UploadInfo u;
+  bool stored_already = false;
   {
     std::lock_guard lock(mutex_);
     u = owned_upload(user, upload_id);
+    stored_already = media_by_sha(u.sha256).has_value();
   }
   if (u.parts.size() != u.part_count) {
     std::string missing;
@@ -194,8 +207,10 @@ MediaInfo MediaLibrary::complete(const std::string& user, const std::string& upl
     throw MediaError(HERALD_REASON_INVALID_REQUEST, "parts missing: " + missing);
   }
   // Parallel completes of one upload assemble the same bytes into the same name: the rename is atomic,
-  // so the object is whole whichever wins; the row below is written once.
-  std::string got = blobs_->assemble(upload_id, u.part_count, u.sha256);
+  // so the object is whole whichever wins; the row below is written once. Content stored already is
+  // only hashed, never written a second time.
+  BlobStore::Hashes h = blobs_->assemble(upload_id, u.part_count, u.sha256, !stored_already);
+  const std::string& got = h.sha256;
   std::lock_guard lock(mutex_);
   if (got != u.sha256) {
     delete_upload_rows(upload_id);
@@ -204,20 +219,27 @@ MediaInfo MediaLibrary::complete(const std::string& user, const std::string& upl
                                                         ": upload dropped");
   }
   Transaction txn(db_);
+  Completed out;
   std::string media_id;
   if (auto existing = media_by_sha(u.sha256)) {
-    media_id = existing->media_id;  // another upload of the same content finished first
+    media_id = existing->media_id;  // stored before, or another upload of the same content finished first
+    out.deduplicated = true;
+  } else if (stored_already) {
+    // The content went (its last reference was released) while these parts were only hashed: keep them
+    // and let the client complete again, which now stores them.
+    throw MediaError(HERALD_REASON_SERVER_BUSY, "the stored copy was removed meanwhile: complete again");
   } else {
     media_id = "m" + random_hex(16);
-    db_.prepare("INSERT INTO media(media_id, sha256, size, mime_type, created_ms, refs) VALUES(?, ?, ?, ?, "
-                "CAST(strftime('%s','now') AS INTEGER) * 1000, 0)")
-        .bind(1, media_id).bind(2, u.sha256).bind(3, u.size).bind(4, u.mime_type).run();
+    db_.prepare("INSERT INTO media(media_id, sha256, size, mime_type, created_ms, refs, proof) VALUES(?, ?, ?, ?, "
+                "CAST(strftime('%s','now') AS INTEGER) * 1000, 0, ?)")
+        .bind(1, media_id).bind(2, u.sha256).bind(3, u.size).bind(4, u.mime_type).bind(5, h.proof).run();
   }
   add_owner(media_id, user);
   delete_upload_rows(upload_id);
   txn.commit();
   blobs_->drop_parts(upload_id);
-  return *media_row(media_id);
+  out.media = *media_row(media_id);
+  return out;
 }
 
 void MediaLibrary::abort(const std::string& user, const std::string& upload_id) {

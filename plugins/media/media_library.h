@@ -28,6 +28,8 @@ struct MediaLimits {
   uint32_t max_active_uploads_per_user = 16;
   uint64_t max_pending_bytes_per_user = 4ull << 30;
   std::chrono::milliseconds upload_ttl = std::chrono::hours(24);  // since the last part received
+  // An instant upload needs the second hash (proof of possession, sha256.h); false: the SHA-256 alone.
+  bool instant_requires_proof = true;
 };
 
 struct MediaInfo {
@@ -49,11 +51,17 @@ struct InitRequest {
   std::string user, mime_type, sha256;  // sha256: any case; normalised
   uint64_t size = 0;
   uint64_t part_size = 0;  // 0: the default
+  std::string proof;       // optional second hash (hex): SHA-256 of kProofPrefix + content
 };
 
 struct InitResult {
   std::optional<MediaInfo> instant;  // the content exists already: no upload needed (the user now owns it)
   UploadInfo upload;                 // otherwise
+};
+
+struct Completed {
+  MediaInfo media;
+  bool deduplicated = false;  // the content was stored already: nothing was written
 };
 
 struct Grant {
@@ -77,7 +85,7 @@ class MediaLibrary {
   UploadInfo upload(const std::string& user, const std::string& upload_id) const;
   // Verifies every part is there and the whole SHA-256, assembles, and makes the user an owner. Completing
   // content that exists already (a parallel upload won) answers the existing media.
-  MediaInfo complete(const std::string& user, const std::string& upload_id);
+  Completed complete(const std::string& user, const std::string& upload_id);
   void abort(const std::string& user, const std::string& upload_id);
   // Drops uploads whose expiry passed; returns how many.
   std::size_t expire(int64_t now_ms);

@@ -20,7 +20,7 @@ TEST_CASE("range: first bytes, middle, open end and suffix") {
   CHECK(parse_range("BYTES = 1-2", 10).ranges == std::vector<ByteRange>{{1, 2}});  // unit is case-insensitive
 }
 
-TEST_CASE("range: several ranges keep their order; overlapping ones are coalesced") {
+TEST_CASE("range: several ranges keep their order, overlapping ones are coalesced") {
   auto r = parse_range("bytes=500-599, 0-9 ,, -10", 1000);
   REQUIRE(r.kind == Kind::kPartial);
   CHECK(r.ranges == std::vector<ByteRange>{{500, 599}, {0, 9}, {990, 999}});

@@ -57,13 +57,13 @@ struct Fixture {
   }
   // Uploads `data` as `user`, parts in reverse order; returns the media.
   MediaInfo upload(const std::string& user, const std::string& data, const std::string& mime = "video/mp4") {
-    InitResult r = lib->init_upload({user, mime, sha256_hex(data), data.size(), 1024}, 0);
+    InitResult r = lib->init_upload({user, mime, sha256_hex(data), data.size(), 1024, ""}, 0);
     if (r.instant) return *r.instant;
     for (uint32_t i = r.upload.part_count; i-- > 0;) {
       std::string part = data.substr(i * 1024, 1024);
       lib->put_part(user, r.upload.upload_id, i, part, sha256_hex(part), 0);
     }
-    return lib->complete(user, r.upload.upload_id);
+    return lib->complete(user, r.upload.upload_id).media;
   }
 };
 
@@ -78,7 +78,7 @@ std::string read_all(BlobReader& r) {
 TEST_CASE("library: parts in any order, resume state, byte-identical assembly") {
   Fixture f;
   const std::string data = random_bytes(5000, 1);
-  InitResult r = f.lib->init_upload({"alice", "video/mp4", sha256_hex(data), data.size(), 1024}, 0);
+  InitResult r = f.lib->init_upload({"alice", "video/mp4", sha256_hex(data), data.size(), 1024, ""}, 0);
   REQUIRE_FALSE(r.instant);
   CHECK(r.upload.part_count == 5);
   for (uint32_t i : {3u, 0u}) {
@@ -94,7 +94,9 @@ TEST_CASE("library: parts in any order, resume state, byte-identical assembly") 
     std::string part = data.substr(i * 1024, 1024);
     f.lib->put_part("alice", r.upload.upload_id, i, part, sha256_hex(part), 0);
   }
-  MediaInfo m = f.lib->complete("alice", r.upload.upload_id);
+  Completed c = f.lib->complete("alice", r.upload.upload_id);
+  CHECK_FALSE(c.deduplicated);
+  MediaInfo m = c.media;
   CHECK(m.size == data.size());
   CHECK(m.sha256 == sha256_hex(data));
   auto reader = f.lib->open(m);
@@ -109,7 +111,7 @@ TEST_CASE("library: parts in any order, resume state, byte-identical assembly") 
 TEST_CASE("library: a wrong part checksum or size stores nothing") {
   Fixture f;
   const std::string data = random_bytes(2000, 2);
-  InitResult r = f.lib->init_upload({"alice", "image/png", sha256_hex(data), data.size(), 1024}, 0);
+  InitResult r = f.lib->init_upload({"alice", "image/png", sha256_hex(data), data.size(), 1024, ""}, 0);
   std::string part = data.substr(0, 1024);
   try {
     f.lib->put_part("alice", r.upload.upload_id, 0, part, sha256_hex("other"), 0);
@@ -128,34 +130,52 @@ TEST_CASE("library: a wrong part checksum or size stores nothing") {
 TEST_CASE("library: a declared hash that the parts do not match drops the upload") {
   Fixture f;
   const std::string data = random_bytes(100, 3);
-  InitResult r = f.lib->init_upload({"alice", "image/png", sha256_hex("something else"), data.size(), 0}, 0);
+  InitResult r = f.lib->init_upload({"alice", "image/png", sha256_hex("something else"), data.size(), 0, ""}, 0);
   f.lib->put_part("alice", r.upload.upload_id, 0, data, sha256_hex(data), 0);
   CHECK_THROWS_AS(f.lib->complete("alice", r.upload.upload_id), MediaError);
   CHECK(f.object_files() == 0);
   CHECK(f.lib->active_uploads() == 0);
 }
 
-TEST_CASE("library: the same content is stored once; a second upload is instant with the same id") {
+std::string proof_of(const std::string& data) { return sha256_hex(std::string(kProofPrefix) + data); }
+
+TEST_CASE("library: the same content is stored once, a second upload is instant with the same id") {
   Fixture f;
   const std::string data = random_bytes(3000, 4);
   MediaInfo first = f.upload("alice", data);
-  InitResult again = f.lib->init_upload({"bob", "video/mp4", sha256_hex(data), data.size(), 0}, 0);
+  // The SHA-256 alone (seen in a message body) is not enough: a normal upload, deduplicated at complete.
+  InitResult guess = f.lib->init_upload({"eve", "video/mp4", sha256_hex(data), data.size(), 1024, ""}, 0);
+  REQUIRE_FALSE(guess.instant);
+  CHECK_FALSE(f.lib->is_owner(first.media_id, "eve"));
+  CHECK_THROWS_AS(f.lib->init_upload({"eve", "video/mp4", sha256_hex(data), data.size(), 0, sha256_hex("x")}, 0),
+                  MediaError);  // a wrong proof
+  InitResult again = f.lib->init_upload({"bob", "video/mp4", sha256_hex(data), data.size(), 0, proof_of(data)}, 0);
   REQUIRE(again.instant);
   CHECK(again.instant->media_id == first.media_id);
   CHECK(f.lib->is_owner(first.media_id, "bob"));
   CHECK(f.object_files() == 1);
   CHECK(f.lib->media(first.media_id)->refs == 2);
+  // eve uploads the bytes after all: same media, nothing written twice.
+  for (uint32_t i = 0; i < guess.upload.part_count; ++i) {
+    std::string part = data.substr(i * 1024, 1024);
+    f.lib->put_part("eve", guess.upload.upload_id, i, part, sha256_hex(part), 0);
+  }
+  Completed c = f.lib->complete("eve", guess.upload.upload_id);
+  CHECK(c.deduplicated);
+  CHECK(c.media.media_id == first.media_id);
+  CHECK(f.object_files() == 1);
+  CHECK(f.lib->is_owner(first.media_id, "eve"));
   // Two unfinished uploads of the same content: the second to complete gets the first's media id.
   const std::string other = random_bytes(1500, 5);
-  InitResult a = f.lib->init_upload({"carol", "video/mp4", sha256_hex(other), other.size(), 1024}, 0);
-  InitResult b = f.lib->init_upload({"dave", "video/mp4", sha256_hex(other), other.size(), 1024}, 0);
+  InitResult a = f.lib->init_upload({"carol", "video/mp4", sha256_hex(other), other.size(), 1024, ""}, 0);
+  InitResult b = f.lib->init_upload({"dave", "video/mp4", sha256_hex(other), other.size(), 1024, ""}, 0);
   for (auto* r : {&a, &b})
     for (uint32_t i = 0; i < 2; ++i) {
       std::string part = other.substr(i * 1024, 1024);
       f.lib->put_part(r == &a ? "carol" : "dave", r->upload.upload_id, i, part, sha256_hex(part), 0);
     }
-  MediaInfo ma = f.lib->complete("carol", a.upload.upload_id);
-  MediaInfo mb = f.lib->complete("dave", b.upload.upload_id);
+  MediaInfo ma = f.lib->complete("carol", a.upload.upload_id).media;
+  MediaInfo mb = f.lib->complete("dave", b.upload.upload_id).media;
   CHECK(ma.media_id == mb.media_id);
   CHECK(f.object_files() == 2);
 }
@@ -166,7 +186,7 @@ TEST_CASE("library: limits by type and per user") {
   l.max_pending_bytes_per_user = 50000;
   Fixture f(l);
   auto init = [&](const std::string& user, uint64_t size, const std::string& mime) {
-    return f.lib->init_upload({user, mime, sha256_hex(std::to_string(size) + mime + user), size, 0}, 0);
+    return f.lib->init_upload({user, mime, sha256_hex(std::to_string(size) + mime + user), size, 0, ""}, 0);
   };
   auto reason = [&](auto fn) {
     try {
@@ -183,15 +203,15 @@ TEST_CASE("library: limits by type and per user") {
   CHECK(reason([&] { init("bob", 60000, "video/mp4"); }) == HERALD_REASON_QUOTA_EXCEEDED);  // pending bytes
   CHECK(reason([&] { init("bob", 0, "video/mp4"); }) == HERALD_REASON_INVALID_REQUEST);
   CHECK(reason([&] { init("bob", 10, "video"); }) == HERALD_REASON_INVALID_REQUEST);
-  CHECK(reason([&] { f.lib->init_upload({"bob", "video/mp4", "abc", 10, 0}, 0); }) == HERALD_REASON_INVALID_REQUEST);
-  CHECK(reason([&] { f.lib->init_upload({"bob", "video/mp4", sha256_hex("x"), 10, 8}, 0); }) ==
+  CHECK(reason([&] { f.lib->init_upload({"bob", "video/mp4", "abc", 10, 0, ""}, 0); }) == HERALD_REASON_INVALID_REQUEST);
+  CHECK(reason([&] { f.lib->init_upload({"bob", "video/mp4", sha256_hex("x"), 10, 8, ""}, 0); }) ==
         HERALD_REASON_INVALID_REQUEST);  // part size below the minimum
 }
 
-TEST_CASE("library: unfinished uploads expire after their last part; parts are removed") {
+TEST_CASE("library: unfinished uploads expire after their last part, parts are removed") {
   Fixture f;
   const std::string data = random_bytes(2000, 6);
-  InitResult r = f.lib->init_upload({"alice", "video/mp4", sha256_hex(data), data.size(), 1024}, 0);
+  InitResult r = f.lib->init_upload({"alice", "video/mp4", sha256_hex(data), data.size(), 1024, ""}, 0);
   std::string part = data.substr(0, 1024);
   f.lib->put_part("alice", r.upload.upload_id, 0, part, sha256_hex(part), 800);  // ttl restarts at 800
   CHECK(f.lib->expire(1000) == 0);
@@ -201,7 +221,7 @@ TEST_CASE("library: unfinished uploads expire after their last part; parts are r
   CHECK_THROWS_AS(f.lib->upload("alice", r.upload.upload_id), MediaError);
 }
 
-TEST_CASE("library: grants count as references; revoking the last reference removes the content") {
+TEST_CASE("library: grants count as references, revoking the last reference removes the content") {
   Fixture f;
   MediaInfo m = f.upload("alice", random_bytes(1200, 7));
   CHECK(f.lib->add_grant(m.media_id, Grant{"c2c:alice:bob", 42, 1}));
@@ -225,9 +245,13 @@ TEST_CASE("blob store: objects are written whole, under their hash, with no temp
   store.put_part("u1", 1, b);
   store.put_part("u1", 1, b);  // replaced atomically
   std::string want = sha256_hex(a + b);
-  CHECK(store.assemble("u1", 2, sha256_hex("nope")) == want);  // mismatch: not stored
+  CHECK(store.assemble("u1", 2, sha256_hex("nope"), true).sha256 == want);  // mismatch: not stored
   CHECK_FALSE(store.exists(sha256_hex("nope")));
-  CHECK(store.assemble("u1", 2, want) == want);
+  CHECK(store.assemble("u1", 2, want, false).sha256 == want);  // hash only
+  CHECK_FALSE(store.exists(want));
+  auto h = store.assemble("u1", 2, want, true);
+  CHECK(h.sha256 == want);
+  CHECK(h.proof == sha256_hex(std::string(kProofPrefix) + a + b));
   REQUIRE(store.exists(want));
   CHECK(read_all(*store.open(want)) == a + b);
   store.drop_parts("u1");

@@ -57,10 +57,12 @@ class Media:
         status, _, data = self.call(method, path, body, **kw)
         return status, json.loads(data) if data else None
 
-    def init(self, data, mime, part_size=None):
+    def init(self, data, mime, part_size=None, proof=False):
         body = {"size": len(data), "mime_type": mime, "sha256": hashlib.sha256(data).hexdigest()}
         if part_size:
             body["part_size"] = part_size
+        if proof:  # the second hash: proves the client holds the bytes, not only their SHA-256
+            body["proof"] = hashlib.sha256(b"herald-media-proof-v1\n" + data).hexdigest()
         return self.json("POST", "/v1/uploads", body)
 
     def put_part(self, upload_id, index, part, checksum=None):
@@ -196,9 +198,17 @@ class MediaTest(unittest.TestCase):
         self.assertEqual(self.objects().count(done["sha256"]), 1)
         before = self.server.scrape().get("herald_media_dedup_hits_total", 0)
 
-        # The same content again (another user): instant, same id, nothing stored twice.
+        # Knowing the SHA-256 (every recipient sees it) does not make eve an uploader: a normal upload.
+        eve = self.media("eve")
+        status, guess = eve.init(data, "video/mp4", part)
+        self.assertEqual((status, guess["instant"]), (201, False))
+        self.assertEqual(eve.json("DELETE", f"/v1/uploads/{guess['upload_id']}")[0], 200)
+        self.assertEqual(self.curl("eve", done["media_id"])[0], 403)
+
+        # The same content again with the proof of possession (another user): instant, same id,
+        # nothing stored twice.
         bob = self.media("bob")
-        status, again = bob.init(data, "video/mp4", part)
+        status, again = bob.init(data, "video/mp4", part, proof=True)
         self.assertEqual(status, 200, again)
         self.assertEqual((again["instant"], again["media_id"]), (True, done["media_id"]))
         self.assertEqual(self.objects().count(done["sha256"]), 1)

@@ -37,7 +37,7 @@ Answer verify(const AuthServiceTable& t, std::string_view token) {
 
 }  // namespace
 
-TEST_CASE("auth service table: a gateway token verifies to its user and device; others are refused") {
+TEST_CASE("auth service table: a gateway token verifies to its user and device, others are refused") {
   AuthConfig c;
   c.methods = {AuthMethod::kJwt};
   c.jwt.secrets = {{"", "0123456789abcdef0123456789abcdef-service"}};
