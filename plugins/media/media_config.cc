@@ -4,6 +4,7 @@
 #include <herald/config_section.hpp>
 
 #include <charconv>
+#include <fstream>
 
 namespace herald::media {
 
@@ -12,7 +13,7 @@ MediaConfig parse_media_config(const YAML::Node& node, std::vector<std::string>&
   sdk::ConfigSection root(node, "", [&](std::string path, std::string message) {
     errors.push_back(path + ": " + message);
   });
-  root.allow_keys({"listen", "threads", "idle_timeout", "max_ranges", "storage", "limits", "parts", "per_user",
+  root.allow_keys({"listen", "tls", "threads", "idle_timeout", "max_ranges", "storage", "limits", "parts", "per_user",
                    "upload_ttl", "sweep_interval", "dependency_timeout", "instant_requires_proof"});
   if (root.string("listen", c.http.listen)) {
     auto colon = c.http.listen.rfind(':');
@@ -23,6 +24,14 @@ MediaConfig parse_media_config(const YAML::Node& node, std::vector<std::string>&
         port > 65535)
       root.error("listen", "expected \"<host>:<port>\", got \"" + c.http.listen + "\"");
   }
+  auto tls = root.child("tls");
+  tls.allow_keys({"cert", "key"});
+  tls.string("cert", c.http.tls_cert);
+  tls.string("key", c.http.tls_key);
+  if (c.http.tls_cert.empty() != c.http.tls_key.empty())
+    tls.error(c.http.tls_cert.empty() ? "cert" : "key", "set both cert and key, or neither");
+  for (auto [key, file] : {std::pair{"cert", &c.http.tls_cert}, std::pair{"key", &c.http.tls_key}})
+    if (!file->empty() && !std::ifstream(*file)) tls.error(key, "cannot read \"" + *file + "\"");
   root.integer("threads", c.http.threads, 1, 1024);
   root.duration("idle_timeout", c.http.timeout, false);
   root.integer("max_ranges", c.http.max_ranges, 1, 1000);
@@ -66,6 +75,7 @@ std::vector<sdk::KeySpec> media_config_keys() {
   using sdk::key;
   return {
       key("listen", HERALD_CONFIG_STRING, "\"127.0.0.1:8090\"", "address of the media HTTP API"),
+      key("tls", HERALD_CONFIG_MAP, "{}", "cert and key (PEM files): serve HTTPS, TLS 1.2 or newer"),
       key("threads", HERALD_CONFIG_INTEGER, "16", "HTTP worker threads (parallel requests)"),
       key("idle_timeout", HERALD_CONFIG_DURATION, "30s", "socket idle timeout of an HTTP connection"),
       key("max_ranges", HERALD_CONFIG_INTEGER, "16", "ranges served separately in one request; more are coalesced"),

@@ -9,6 +9,9 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
@@ -16,6 +19,7 @@
 #include <charconv>
 #include <chrono>
 #include <istream>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -276,6 +280,15 @@ std::string MediaHttpServer::start() {
   uint16_t port = static_cast<uint16_t>(std::stoul(config_.listen.substr(colon + 1)));
   try {
     Poco::Net::ServerSocket socket;
+    if (config_.tls()) {
+      Poco::Net::initializeSSL();
+      ssl_initialized_ = true;
+      Poco::Net::Context::Ptr context = new Poco::Net::Context(
+          Poco::Net::Context::TLS_SERVER_USE, config_.tls_key, config_.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
+      context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+      socket = Poco::Net::SecureServerSocket(context);
+    }
     socket.bind(Poco::Net::SocketAddress(host, port), true);
     socket.listen(128);
     auto* params = new Poco::Net::HTTPServerParams;
@@ -290,6 +303,7 @@ std::string MediaHttpServer::start() {
     return socket.address().toString();
   } catch (const Poco::Exception& e) {
     server_.reset();
+    if (std::exchange(ssl_initialized_, false)) Poco::Net::uninitializeSSL();
     throw MediaError(HERALD_REASON_SERVER_UNAVAILABLE, "media listener " + config_.listen + ": " + e.displayText());
   }
 }
@@ -300,6 +314,7 @@ void MediaHttpServer::stop() {
   server_.reset();
   pool_->joinAll();
   pool_.reset();
+  if (std::exchange(ssl_initialized_, false)) Poco::Net::uninitializeSSL();
 }
 
 }  // namespace herald::media

@@ -29,6 +29,8 @@ struct HttpConfig {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // socket idle timeout
   std::size_t max_ranges = 16;
   uint64_t max_json_body = 64 * 1024;
+  std::string tls_cert, tls_key;  // PEM files; both set: HTTPS (TLS 1.2+)
+  bool tls() const { return !tls_cert.empty(); }
 };
 
 struct MediaContext {
@@ -52,6 +54,7 @@ class MediaHttpServer {
   std::shared_ptr<MediaContext> context_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
+  bool ssl_initialized_ = false;
 };
 
 }  // namespace herald::media

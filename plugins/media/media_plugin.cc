@@ -81,7 +81,7 @@ void MediaPlugin::start() {
                                             MediaContext{host(), *library_, *access_, tokens_, metrics_});
   try {
     std::string address = http_->start();
-    host().listener_opened("media[http]", address);
+    host().listener_opened(config_.http.tls() ? "media[https]" : "media[http]", address);
   } catch (const MediaError& e) {
     http_.reset();
     worker_.stop();

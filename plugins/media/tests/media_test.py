@@ -9,6 +9,7 @@ import json
 import os
 import random
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,10 +28,11 @@ def harness_paths(harness):
 class Media:
     """The media HTTP API as a client sees it; one persistent connection per instance (per thread)."""
 
-    def __init__(self, port, token):
+    def __init__(self, port, token, tls=None):
         self.port = port
         self.token = token
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=tls) if tls else \
+            http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def call(self, method, path, body=None, headers=None, token=True):
         h = dict(headers or {})
@@ -129,7 +131,9 @@ class MediaTest(unittest.TestCase):
     def setUpClass(cls):
         from im_harness import ImServer
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins="""
+        cls.admin_token_file = os.path.join(cls.tmp.name, "admin.token")
+        admin = f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {cls.admin_token_file}\n"
+        cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins="""
   - name: media
     config:
       listen: 127.0.0.1:0
@@ -349,6 +353,21 @@ class MediaTest(unittest.TestCase):
         self.assertEqual(self.curl("bob", photo_id)[0], 403)
         self.assertEqual(self.curl("alice", photo_id)[0], 200)  # the uploader keeps access
 
+        # The operator's view (admin API): the file's grants; the recalled message's is gone.
+        with open(self.admin_token_file) as f:
+            admin_token = f.read().strip()
+        conn = http.client.HTTPConnection(*self.server.admin.split(":"), timeout=10)
+        self.addCleanup(conn.close)
+        conn.request("GET", f"/v1/media/{doc_id}", headers={"Authorization": f"Bearer {admin_token}"})
+        r = conn.getresponse()
+        info = json.loads(r.read())
+        self.assertEqual((r.status, info["size"], info["mime_type"]), (200, len(doc), "application/pdf"))
+        self.assertEqual(sorted(g["conv"] for g in info["grants"]), ["c2c:alice:carol", "c2c:bob:carol"])
+        self.assertEqual(info["refs"], 3)  # alice (uploader) + two messages
+        conn.request("GET", f"/v1/media/{photo_id}", headers={"Authorization": f"Bearer {admin_token}"})
+        r = conn.getresponse()
+        self.assertEqual(json.loads(r.read())["grants"], [])
+
     @staticmethod
     def read_answer(client, request_id):
         """The frame answering request_id (pushes in between are skipped)."""
@@ -357,6 +376,41 @@ class MediaTest(unittest.TestCase):
             assert f is not None, "connection closed"
             if f[1] == request_id:
                 return f
+
+
+class TlsTest(unittest.TestCase):
+    """The media listener with tls: {cert, key}: HTTPS only (TLS 1.2+), same API."""
+
+    def test_https_upload_and_ranged_download(self):
+        from im_harness import ImServer
+        from gateway_harness import make_tls_files
+        with tempfile.TemporaryDirectory() as tmp:
+            files = make_tls_files(tmp)
+            server = ImServer(ARGS.herald, ARGS.plugin_dir, tmp, plugins=f"""
+  - name: media
+    config:
+      listen: 127.0.0.1:0
+      tls: {{cert: "{files['server.pem']}", key: "{files['server.key']}"}}
+""", before_store=("media.check",), after_store=("media.grant",))
+            server.start()
+            try:
+                port = int(re.search(r"media\[https\] 127\.0\.0\.1:(\d+)", "\n".join(server.proc.lines)).group(1))
+                ctx = ssl.create_default_context(cafile=files["ca.pem"])
+                m = Media(port, server.token("alice"), tls=ctx)
+                self.addCleanup(m.conn.close)
+                data = random.Random(7).randbytes(100_000)
+                media_id = m.upload(data, "image/webp", part_size=64 * 1024)
+                r = subprocess.run(["curl", "-sS", "--cacert", files["ca.pem"], "-r", "10-19", "-H",
+                                    f"Authorization: Bearer {server.token('alice')}",
+                                    f"https://127.0.0.1:{port}/v1/media/{media_id}"], capture_output=True, timeout=60)
+                self.assertEqual((r.returncode, r.stdout), (0, data[10:20]), r.stderr)
+                plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                with self.assertRaises((http.client.HTTPException, ConnectionError)):
+                    plain.request("GET", f"/v1/media/{media_id}")
+                    plain.getresponse()
+                plain.close()
+            finally:
+                self.assertEqual(server.stop(), 0)
 
 
 if __name__ == "__main__":
