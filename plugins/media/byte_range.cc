@@ -5,14 +5,10 @@
 #include <charconv>
 #include <optional>
 
+#include "ascii_text.h"
+
 namespace herald::media {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<uint64_t> number(std::string_view s) {
   if (s.empty()) return std::nullopt;
@@ -23,12 +19,6 @@ std::optional<uint64_t> number(std::string_view s) {
   if (ec == std::errc::result_out_of_range) return UINT64_MAX;  // "a very large number": still a number
   if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return v;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
 }
 
 std::vector<ByteRange> coalesce(std::vector<ByteRange> in) {
@@ -47,21 +37,21 @@ std::vector<ByteRange> coalesce(std::vector<ByteRange> in) {
 
 RangeRequest parse_range(std::string_view header, uint64_t size, std::size_t max_ranges) {
   RangeRequest whole;
-  header = trim(header);
+  header = trim_ows(header);
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return whole;
+  if (eq == std::string_view::npos || !iequals_ascii(trim_ows(header.substr(0, eq)), "bytes")) return whole;
   std::string_view set = header.substr(eq + 1);
 
   std::vector<ByteRange> ranges;
   bool any_spec = false;
   while (true) {
     auto comma = set.find(',');
-    std::string_view spec = trim(set.substr(0, comma));
+    std::string_view spec = trim_ows(set.substr(0, comma));
     if (!spec.empty()) {  // the list rule allows empty elements ("bytes=0-1,,5-6")
       any_spec = true;
       auto dash = spec.find('-');
       if (dash == std::string_view::npos) return whole;
-      std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+      std::string_view a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
       if (a.empty()) {  // suffix: the last N bytes
         auto n = number(b);
         if (!n) return whole;

@@ -4,17 +4,12 @@
 #include <ostream>
 #include <vector>
 
+#include "ascii_text.h"
 #include "byte_range.h"
 #include "sha256.h"
 
 namespace herald::media {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 uint64_t copy(BlobReader& reader, std::ostream& os, const ByteRange& r) {
   std::vector<char> buf(256 * 1024);
@@ -36,7 +31,7 @@ bool etag_matches(std::string_view header, std::string_view etag) {
   auto strip_weak = [](std::string_view t) { return t.substr(0, 2) == "W/" ? t.substr(2) : t; };
   while (!header.empty()) {
     auto comma = header.find(',');
-    std::string_view tag = trim(header.substr(0, comma));
+    std::string_view tag = trim_ows(header.substr(0, comma));
     if (tag == "*" || (!tag.empty() && strip_weak(tag) == strip_weak(etag))) return true;
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);
@@ -65,7 +60,7 @@ DownloadResult send_media(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServe
   RangeRequest ranges;
   // If-Range: only a strong ETag equal to ours keeps the Range (RFC 7233 3.2); a date never matches
   // (we send no Last-Modified), so the client gets the whole representation.
-  if (in.has("Range") && (!in.has("If-Range") || trim(in.get("If-Range")) == etag))
+  if (in.has("Range") && (!in.has("If-Range") || trim_ows(in.get("If-Range")) == etag))
     ranges = parse_range(in.get("Range"), size, max_ranges);
 
   if (ranges.kind == RangeRequest::Kind::kUnsatisfiable) {

@@ -4,9 +4,9 @@
 
 #include <herald/binary/media.h>
 
-#include <algorithm>
 #include <charconv>
 
+#include "ascii_text.h"
 #include "media_plugin.h"
 #include "sha256.h"
 
@@ -17,11 +17,6 @@ bool is_media_send(const sdk::Envelope& env) {
   if (env.get(":im") != std::optional<std::string_view>("send")) return false;
   auto type = env.get(":type");
   return type && (*type == "image" || *type == "audio" || *type == "video" || *type == "file");
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
 }
 
 std::optional<uint64_t> u64(std::optional<std::string_view> s) {
@@ -54,7 +49,7 @@ sdk::Verdict CheckStage::process(sdk::StageCall& call) {
   if (type != "file" && media_kind_of(media->mime_type) != type)
     return call.reject(HERALD_REASON_INVALID_REQUEST, "media " + media->media_id + " is " + media->mime_type +
                                                           ", not an " + type);
-  if (!iequals(body->mime_type, media->mime_type))
+  if (!iequals_ascii(body->mime_type, media->mime_type))
     return call.reject(HERALD_REASON_INVALID_REQUEST, "mime_type does not match the upload (" + media->mime_type + ")");
   if (body->size != 0 && body->size != media->size)
     return call.reject(HERALD_REASON_INVALID_REQUEST, "size does not match the upload (" + std::to_string(media->size) + ")");

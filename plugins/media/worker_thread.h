@@ -49,11 +49,7 @@ class WorkerThread {
       cv_.wait_until(lock, next, [&] { return stopping_ || !jobs_.empty(); });
       if (stopping_) break;
       if (!jobs_.empty()) {
-        auto job = std::move(jobs_.front());
-        jobs_.pop_front();
-        lock.unlock();
-        job();
-        lock.lock();
+        run_next(lock);
         continue;
       }
       lock.unlock();
@@ -62,13 +58,15 @@ class WorkerThread {
       next = std::chrono::steady_clock::now() + period_;
     }
     // Jobs left at stop run now, so each deferred stage gets its answer.
-    while (!jobs_.empty()) {
-      auto job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
-    }
+    while (!jobs_.empty()) run_next(lock);
+  }
+
+  void run_next(std::unique_lock<std::mutex>& lock) {
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
   }
 
   std::chrono::milliseconds period_{60000};
