@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::media {
 
@@ -33,6 +34,10 @@ class BlobStore {
   virtual bool exists(const std::string& sha256) const = 0;
   virtual std::unique_ptr<BlobReader> open(const std::string& sha256) const = 0;  // nullptr when absent
   virtual void remove(const std::string& sha256) = 0;
+
+  // Crash recovery at start: uploads that have staged parts, and removal of half-written temporaries.
+  virtual std::vector<std::string> staged_uploads() const = 0;
+  virtual std::size_t remove_temporaries() = 0;
 };
 
 }  // namespace herald::media

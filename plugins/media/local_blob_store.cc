@@ -181,4 +181,23 @@ void LocalBlobStore::remove(const std::string& sha256) {
   fs::remove(object_path(sha256), ec);
 }
 
+std::vector<std::string> LocalBlobStore::staged_uploads() const {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(root_ / "parts"))
+    if (e.is_directory()) out.push_back(e.path().filename().string());
+  return out;
+}
+
+std::size_t LocalBlobStore::remove_temporaries() {
+  std::size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root_)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.size() > 5 && name.front() == '.' && name.ends_with(".tmp")) {
+      std::error_code ec;
+      if (fs::remove(e.path(), ec)) ++n;
+    }
+  }
+  return n;
+}
+
 }  // namespace herald::media

@@ -18,6 +18,8 @@ class LocalBlobStore final : public BlobStore {
   bool exists(const std::string& sha256) const override;
   std::unique_ptr<BlobReader> open(const std::string& sha256) const override;
   void remove(const std::string& sha256) override;
+  std::vector<std::string> staged_uploads() const override;
+  std::size_t remove_temporaries() override;
 
   std::filesystem::path object_path(const std::string& sha256) const;
   std::filesystem::path part_path(const std::string& upload, uint32_t index) const;

@@ -262,6 +262,19 @@ std::size_t MediaLibrary::expire(int64_t now_ms) {
   return ids.size();
 }
 
+std::size_t MediaLibrary::recover() {
+  std::size_t removed = blobs_->remove_temporaries();
+  std::lock_guard lock(mutex_);
+  for (const auto& id : blobs_->staged_uploads()) {
+    auto s = db_.prepare("SELECT 1 FROM uploads WHERE upload_id = ?");
+    s.bind(1, id);
+    if (s.step()) continue;
+    blobs_->drop_parts(id);
+    ++removed;
+  }
+  return removed;
+}
+
 std::size_t MediaLibrary::active_uploads() const {
   std::lock_guard lock(mutex_);
   auto s = db_.prepare("SELECT COUNT(*) FROM uploads");

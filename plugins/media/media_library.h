@@ -102,6 +102,10 @@ class MediaLibrary {
 
   const MediaLimits& limits() const { return limits_; }
 
+  // After a crash: removes temporaries and parts of uploads the database no longer knows (the process
+  // died between the row's deletion and the files'). Returns the number of things removed.
+  std::size_t recover();
+
  private:
   UploadInfo load_upload(const std::string& upload_id) const;  // mutex held
   UploadInfo owned_upload(const std::string& user, const std::string& upload_id) const;

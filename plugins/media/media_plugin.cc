@@ -53,6 +53,8 @@ MediaPlugin::MediaPlugin(sdk::Host host, const sdk::Config& config)
   std::filesystem::create_directories(db.parent_path().empty() ? "." : db.parent_path());
   library_ = std::make_unique<MediaLibrary>(config_.limits, std::make_unique<LocalBlobStore>(dir), db.string());
   access_ = std::make_unique<AccessPolicy>(*library_, config_.dependency_timeout);
+  if (std::size_t n = library_->recover(); n > 0)
+    host.info("media: removed " + std::to_string(n) + " leftovers of interrupted writes");
   metrics_.active_uploads.set(static_cast<double>(library_->active_uploads()));
 }
 

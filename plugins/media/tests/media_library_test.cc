@@ -237,6 +237,23 @@ TEST_CASE("library: grants count as references, revoking the last reference remo
   CHECK(f.object_files() == 1);
 }
 
+TEST_CASE("library: recovery after a crash removes temporaries and parts of forgotten uploads") {
+  Fixture f;
+  const std::string data = random_bytes(2000, 10);
+  InitResult r = f.lib->init_upload({"alice", "video/mp4", sha256_hex(data), data.size(), 1024, ""}, 0);
+  std::string part = data.substr(0, 1024);
+  f.lib->put_part("alice", r.upload.upload_id, 0, part, sha256_hex(part), 0);
+  f.blobs->put_part("u-forgotten", 0, "abc");  // its row was deleted, the process died before its files
+  fs::create_directories(f.dir.path / "media" / "objects" / "ab");
+  std::ofstream(f.dir.path / "media" / "objects" / "ab" / ".abcd.123.tmp") << "half";
+  f.open();
+  CHECK(f.lib->recover() == 2);
+  CHECK_FALSE(fs::exists(f.dir.path / "media" / "parts" / "u-forgotten"));
+  CHECK_FALSE(fs::exists(f.dir.path / "media" / "objects" / "ab" / ".abcd.123.tmp"));
+  CHECK(f.lib->upload("alice", r.upload.upload_id).parts == std::vector<uint32_t>{0});  // kept
+  CHECK(fs::exists(f.blobs->part_path(r.upload.upload_id, 0)));
+}
+
 TEST_CASE("blob store: objects are written whole, under their hash, with no temporary left behind") {
   TempDir dir;
   LocalBlobStore store(dir.path);
