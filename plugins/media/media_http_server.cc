@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "ascii_text.h"
 #include "media_download.h"
 
 namespace herald::media {
@@ -113,7 +114,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   Identity authenticate(Poco::Net::HTTPServerRequest& in) {
     std::string auth = in.get("Authorization", "");
-    bool bearer = auth.size() > 7 && (auth.compare(0, 7, "Bearer ") == 0 || auth.compare(0, 7, "bearer ") == 0);
+    bool bearer = auth.size() > 7 && iequals_ascii(std::string_view(auth).substr(0, 7), "bearer ");  // RFC 6750
     if (!bearer) throw MediaError(HERALD_REASON_BAD_CREDENTIALS, "missing bearer token");
     return ctx_.tokens.verify(auth.substr(7), in.clientAddress().host().toString());
   }

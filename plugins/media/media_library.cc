@@ -342,18 +342,20 @@ void MediaLibrary::revoke_grant(const std::string& media_id, uint64_t msg_id) {
   std::lock_guard lock(mutex_);
   Transaction txn(db_);
   db_.prepare("DELETE FROM grants WHERE media_id = ? AND msg_id = ?").bind(1, media_id).bind(2, msg_id).run();
-  if (db_.changes() > 0) release(media_id);
+  std::optional<std::string> unreferenced;
+  if (db_.changes() > 0) unreferenced = release(media_id);
   txn.commit();
+  if (unreferenced) blobs_->remove(*unreferenced);  // after the commit: a crash leaves a file, never a dangling row
 }
 
-void MediaLibrary::release(const std::string& media_id) {
+std::optional<std::string> MediaLibrary::release(const std::string& media_id) {
   db_.prepare("UPDATE media SET refs = refs - 1 WHERE media_id = ?").bind(1, media_id).run();
   auto s = db_.prepare("SELECT sha256 FROM media WHERE media_id = ? AND refs <= 0");
   s.bind(1, media_id);
-  if (!s.step()) return;
+  if (!s.step()) return std::nullopt;
   std::string sha = s.text(0);
   db_.prepare("DELETE FROM media WHERE media_id = ?").bind(1, media_id).run();
-  blobs_->remove(sha);
+  return sha;
 }
 
 }  // namespace herald::media

@@ -112,7 +112,8 @@ class MediaLibrary {
   std::optional<MediaInfo> media_by_sha(const std::string& sha256) const;  // mutex held
   std::optional<MediaInfo> media_row(const std::string& media_id) const;  // mutex held
   void add_owner(const std::string& media_id, const std::string& user);  // mutex held, in a transaction
-  void release(const std::string& media_id);                             // refs - 1; mutex held
+  // refs - 1; mutex held, in a transaction. The content's SHA-256 when nothing references it any more.
+  std::optional<std::string> release(const std::string& media_id);
   void delete_upload_rows(const std::string& upload_id);
 
   MediaLimits limits_;
