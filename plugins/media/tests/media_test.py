@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 ARGS = None
@@ -181,7 +182,9 @@ class MediaTest(unittest.TestCase):
         order = list(range(up["part_count"]))
         random.Random(1).shuffle(order)  # any order
         half, rest = order[:len(order) // 2], order[len(order) // 2:]
+        t0 = time.monotonic()
         parallel_parts(self.port, alice.token, up["upload_id"], data, part, half)
+        t_half = time.monotonic() - t0
 
         # Interrupted: the server dies (kill -9) with half the parts; resume asks which are present.
         self.server.kill9()
@@ -192,13 +195,22 @@ class MediaTest(unittest.TestCase):
         self.assertEqual(sorted(state["parts"]), sorted(half))
         status, early = alice.json("POST", f"/v1/uploads/{up['upload_id']}/complete")
         self.assertEqual(status, 400, early)  # parts missing
+        t0 = time.monotonic()
         parallel_parts(self.port, alice.token, up["upload_id"], data, part, rest)
+        t_rest = time.monotonic() - t0
+        t0 = time.monotonic()
         status, done = alice.json("POST", f"/v1/uploads/{up['upload_id']}/complete")
+        t_complete = time.monotonic() - t0
         self.assertEqual(status, 200, done)
         self.assertEqual((done["size"], done["sha256"]), (size, hashlib.sha256(data).hexdigest()))
+        t0 = time.monotonic()
         code, body = self.curl("alice", done["media_id"])
+        t_download = time.monotonic() - t0
         self.assertEqual(code, 200)
         self.assertTrue(body == data, "downloaded bytes differ from the upload")
+        print(f"\n{ARGS.size_mib} MiB in {up['part_count']} parts, 4 connections: parts {t_half + t_rest:.2f} s "
+              f"({size / MiB / (t_half + t_rest):.0f} MiB/s), complete (hash + assemble + fsync) {t_complete:.2f} s, "
+              f"curl download {t_download:.2f} s", file=sys.stderr)
         self.assertEqual(self.objects().count(done["sha256"]), 1)
         before = self.server.scrape().get("herald_media_dedup_hits_total", 0)
 
