@@ -52,15 +52,16 @@ DownloadResult send_media(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServe
 
   if (in.has("If-None-Match") && etag_matches(in.get("If-None-Match"), etag)) {
     out.setStatus(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
-    out.setContentLength(0);
+    // No body; a Content-Length may only state the 200's length (RFC 7230 3.3.2), and keeps the connection.
+    out.setContentLength64(static_cast<Poco::Int64>(size));
     out.send();
     return {304, 0};
   }
 
   RangeRequest ranges;
-  // If-Range: only a strong ETag equal to ours keeps the Range (RFC 7233 3.2); a date never matches
-  // (we send no Last-Modified), so the client gets the whole representation.
-  if (in.has("Range") && (!in.has("If-Range") || trim_ows(in.get("If-Range")) == etag))
+  // Range applies to GET only (RFC 7233 3.1). If-Range: only a strong ETag equal to ours keeps the Range
+  // (3.2); a date never matches (we send no Last-Modified), so the client gets the whole representation.
+  if (!head && in.has("Range") && (!in.has("If-Range") || trim_ows(in.get("If-Range")) == etag))
     ranges = parse_range(in.get("Range"), size, max_ranges);
 
   if (ranges.kind == RangeRequest::Kind::kUnsatisfiable) {
