@@ -212,7 +212,13 @@ class MediaTest(unittest.TestCase):
               f"({size / MiB / (t_half + t_rest):.0f} MiB/s), complete (hash + assemble + fsync) {t_complete:.2f} s, "
               f"curl download {t_download:.2f} s", file=sys.stderr)
         self.assertEqual(self.objects().count(done["sha256"]), 1)
-        before = self.server.scrape().get("herald_media_dedup_hits_total", 0)
+        metrics = self.server.scrape()  # counted since the restart: the second half
+        self.assertEqual(metrics["herald_media_parts_total"], len(rest))
+        self.assertEqual(metrics["herald_media_bytes_in_total"], sum(len(data[i * part:(i + 1) * part]) for i in rest))
+        self.assertGreaterEqual(metrics["herald_media_bytes_out_total"], size)
+        self.assertEqual(metrics['herald_media_uploads_total{result="completed"}'], 1)
+        self.assertEqual(metrics["herald_media_active_uploads"], 0)
+        before = metrics.get("herald_media_dedup_hits_total", 0)
 
         # Knowing the SHA-256 (every recipient sees it) does not make eve an uploader: a normal upload.
         eve = self.media("eve")
@@ -394,7 +400,7 @@ class MediaTest(unittest.TestCase):
 class TlsTest(unittest.TestCase):
     """The media listener with tls: {cert, key}: HTTPS only (TLS 1.2+), same API."""
 
-    def test_https_upload_and_ranged_download(self):
+    def test_https_upload_ranged_download_and_expiry(self):
         from im_harness import ImServer
         from gateway_harness import make_tls_files
         with tempfile.TemporaryDirectory() as tmp:
@@ -404,6 +410,8 @@ class TlsTest(unittest.TestCase):
     config:
       listen: 127.0.0.1:0
       tls: {{cert: "{files['server.pem']}", key: "{files['server.key']}"}}
+      upload_ttl: 2s
+      sweep_interval: 100ms
 """, before_store=("media.check",), after_store=("media.grant",))
             server.start()
             try:
@@ -422,6 +430,17 @@ class TlsTest(unittest.TestCase):
                     plain.request("GET", f"/v1/media/{media_id}")
                     plain.getresponse()
                 plain.close()
+
+                # An unfinished upload expires upload_ttl after its last part; the sweeper removes it.
+                status, up = m.init(data[:70_000], "image/webp", 64 * 1024)
+                self.assertEqual(status, 201)
+                self.assertEqual(m.put_part(up["upload_id"], 0, data[:65536])[0], 200)
+                parts_dir = os.path.join(tmp, "var", "media", "parts", up["upload_id"])
+                self.assertTrue(os.path.isdir(parts_dir))
+                server.proc.wait_for(r"media: removed 1 expired unfinished uploads", timeout=20)
+                self.assertFalse(os.path.exists(parts_dir))
+                self.assertEqual(m.json("GET", f"/v1/uploads/{up['upload_id']}")[0], 404)
+                self.assertEqual(server.scrape()['herald_media_uploads_total{result="expired"}'], 1)
             finally:
                 self.assertEqual(server.stop(), 0)
 
