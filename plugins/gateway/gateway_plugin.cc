@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "gateway_config.h"
+#include "herald/gateway/auth/auth_service_table.h"
 #include "herald/gateway/binary/binary_server.h"
 #include "herald/gateway/im/im_adapter.h"
 #include "herald/im_service.h"
@@ -72,6 +73,7 @@ class GatewayPlugin : public sdk::Plugin {
     broker_->set_session_observer(im_);
     broker_->set_reserved_topic_handler(im_);
     binary_->set_router(im_);
+    register_auth_service();
   }
   ~GatewayPlugin() override { stop(); }
 
@@ -158,6 +160,17 @@ class GatewayPlugin : public sdk::Plugin {
     im_->attach(service);
   }
 
+  // herald.auth.v1: other plugins' fronts (the media HTTP API) accept the same tokens, through whatever
+  // auth stack is current (reload swaps it), without including gateway code.
+  void register_auth_service() {
+    const herald_host_v1* api = host().api();
+    if (!HERALD_STRUCT_HAS(api, herald_host_v1, service_register) || api->service_register == nullptr) return;
+    auth_service_ = std::make_unique<auth::AuthServiceTable>(std::make_shared<CurrentAuthenticator>(authorizer_),
+                                                             "service");
+    if (api->service_register(host().ctx(), sdk::to_str(HERALD_AUTH_SERVICE_V1), auth_service_->table()) != 0)
+      host().warn("gateway: another plugin already offers herald.auth.v1; not registering ours");
+  }
+
   // No new clients; MQTT clients get v5 DISCONNECT 0x8B, binary clients a KICK with `reason`.
   DrainReport send_clients_away(herald_reason reason, std::string text) {
     DrainReport report = net_->drain();
@@ -178,6 +191,7 @@ class GatewayPlugin : public sdk::Plugin {
   std::unique_ptr<binary::BinaryServer> binary_;
   std::shared_ptr<im::ImAdapter> im_;  // after the registry and broker it refers to
   std::unique_ptr<NetServer> net_;
+  std::unique_ptr<auth::AuthServiceTable> auth_service_;  // registered in init; lives as long as the plugin
   bool started_ = false;
 };
 

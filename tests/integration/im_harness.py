@@ -17,7 +17,11 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url=""):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
+                 before_store=(), after_store=()):
+        """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
+        after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
+        auth callback for the gateway (behind its circuit breaker)."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -51,11 +55,10 @@ plugins:
         max_inflight: 1000
         max_queued: 100000
         receive_maximum: 1000
+{plugins}
 pipelines:
   inbound:
-    - stage: im.store
-    - stage: im.route
-""")
+""" + "".join(f"    - stage: {s}\n" for s in (*before_store, "im.store", *after_store, "im.route")))
         self._tokens = {}
 
     def start(self):
