@@ -117,7 +117,7 @@ class PackageTest(unittest.TestCase):
         self.assertIn("/usr/lib/cmake/HeraldPluginSDK/HeraldPluginSDKConfig.cmake", run("rpm", "-qpl", devel).stdout)
 
     def test_install_serve_remove_reinstall_and_build_a_plugin(self):
-        for port in (1883, 8083, 7100, 14000, 9464, 18083):
+        for port in (1883, 8083, 7100, 14000, 8090, 9464, 18083):
             self.assertTrue(port_free(port), f"port {port} is taken: the packaged default config needs it")
         try:
             apt("install", self.deb("herald"), self.deb("herald-dev"))
