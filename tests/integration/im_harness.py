@@ -17,7 +17,12 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", inbound="", gateway="",
+                 mqtt_pipeline="", extra=""):
+        """plugins: YAML list items added under `plugins:`; inbound: stage items put before im.store;
+        gateway: keys added to the gateway's config; mqtt_pipeline: stage items of a pipeline `mqtt_in`
+        that plain MQTT publishes run through; extra: top-level YAML appended (all indented as shown
+        in the config below)."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -33,6 +38,7 @@ plugins:
     config:
       pipeline: inbound
 {im_config}
+{plugins}
   - name: gateway
     config:
       listeners:
@@ -49,10 +55,16 @@ plugins:
         max_inflight: 1000
         max_queued: 100000
         receive_maximum: 1000
+{"        pipeline: mqtt_in" if mqtt_pipeline else ""}
+{gateway}
 pipelines:
   inbound:
+{inbound}
     - stage: im.store
     - stage: im.route
+{"  mqtt_in:" if mqtt_pipeline else ""}
+{mqtt_pipeline}
+{extra}
 """)
         self._tokens = {}
 
