@@ -207,10 +207,8 @@ struct herald_host_v1 {
 
   /* --- envelopes (owned by the host). Accessors: the thread currently running the envelope. ---
    * Header names starting with ':' are well-known fields (":user", ":device", ":conv", ":topic",
-   * ":type", ":cmid", ":protocol", ":listener", ":peer"); others are free-form. A stage that rejects
-   * for a while (rate limit, mute) may set ":retry_after_ms" (decimal milliseconds): the fronts pass
-   * it on (binary ERROR.retry_after_ms, $im error entries). Returned strings stay valid until the
-   * envelope is next modified or released. */
+   * ":type", ":cmid", ":protocol", ":listener", ":peer"); others are free-form. Returned strings stay
+   * valid until the envelope is next modified or released. */
   herald_envelope* (*envelope_create)(herald_host_ctx* ctx);
   void (*envelope_release)(herald_envelope* env); /* only for envelopes never submitted */
   int (*envelope_get)(const herald_envelope* env, herald_str name, herald_str* out_value); /* 1 found */
