@@ -78,6 +78,7 @@ class HeraldServer:
         self.proc = None
         self.ports = {}
         self.metrics = None
+        self.admin = None  # "host:port" of the admin API when the config enables it
 
     def start(self, timeout=20.0):
         self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
@@ -85,6 +86,8 @@ class HeraldServer:
         for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
             self.ports[name] = int(port)
         self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        admin = re.search(r"admin http://([0-9.]+:\d+)", started)
+        self.admin = admin.group(1) if admin else None
         return started
 
     def stop(self):

@@ -17,8 +17,8 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", inbound="", gateway="",
-                 mqtt_pipeline="", extra=""):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", plugins="", inbound="",
+                 gateway="", mqtt_pipeline="", extra=""):
         """plugins: YAML list items added under `plugins:`; inbound: stage items put before im.store;
         gateway: keys added to the gateway's config; mqtt_pipeline: stage items of a pipeline `mqtt_in`
         that plain MQTT publishes run through; extra: top-level YAML appended (all indented as shown
@@ -33,6 +33,7 @@ service:
   plugin_paths: ["{plugin_dir}"]
 metrics:
   listen: 127.0.0.1:0
+{admin}
 plugins:
   - name: im
     config:
