@@ -108,8 +108,26 @@ class FilterPlugin : public sdk::Plugin {
     }
   }
 
-  // The admin API's POST /v1/filter/reload: re-reads every file with the current config.
-  AdminAnswer reload_now() {
+  // Admin routes (handlers run on admin worker threads; the penalty box and reload are thread-safe).
+  void start() override {
+    try {
+      host().http_route("GET", "/v1/filter/mutes", "senders muted by the filter, with the time left",
+                        [this](const sdk::HttpRequest&) { return list_mutes(penalties_); });
+      host().http_route("PUT", "/v1/filter/mutes/{user}", "mutes a sender for ?duration=10m",
+                        [this](const sdk::HttpRequest& r) {
+                          return mute(penalties_, r.param("user").value_or(""), r.param("duration").value_or(""));
+                        });
+      host().http_route("DELETE", "/v1/filter/mutes/{user}", "lifts a sender's mute",
+                        [this](const sdk::HttpRequest& r) { return unmute(penalties_, r.param("user").value_or("")); });
+      host().http_route("POST", "/v1/filter/reload", "re-reads the word and fold files",
+                        [this](const sdk::HttpRequest&) { return reload_now(); });
+    } catch (const sdk::PluginError& e) {
+      host().warn(std::string("filter: admin routes unavailable: ") + e.what());
+    }
+  }
+
+  // POST /v1/filter/reload: re-reads every file with the current config.
+  sdk::HttpResponse reload_now() {
     FilterConfig c;
     {
       std::lock_guard lock(mu_);
@@ -117,11 +135,11 @@ class FilterPlugin : public sdk::Plugin {
     }
     try {
       auto lists = install(std::move(c), "reloaded (admin API)");
-      return {200, reload_json(*lists)};
+      return sdk::HttpResponse::json(200, reload_json(*lists));
     } catch (const std::exception& e) {
       reload_failed_.add();
       host().error(std::string("filter: word lists not reloaded, the previous ones stay: ") + e.what());
-      return {400, error_json(HERALD_REASON_INVALID_REQUEST, "INVALID_REQUEST", e.what())};
+      return sdk::HttpResponse::error(HERALD_REASON_INVALID_REQUEST, e.what());
     }
   }
 
@@ -186,7 +204,8 @@ class FilterStage : public sdk::Stage {
     auto env = call.envelope();
     const auto compiled = plugin_.compiled();
     const FilterConfig& cfg = compiled->config;
-    if (!applies(env, cfg)) return Verdict::kContinue;
+    const Scope scope = scope_of(env, cfg);
+    if (scope == Scope::kNone) return Verdict::kContinue;
     const std::string_view user = env.get(":user").value_or("");
 
     if (auto left = plugin_.penalties().muted(user)) {
@@ -195,6 +214,8 @@ class FilterStage : public sdk::Stage {
       return call.reject(HERALD_REASON_MUTED,
                          "sender is muted for " + std::to_string((left->count() + 999) / 1000) + " s");
     }
+
+    if (scope == Scope::kMuteOnly) return Verdict::kContinue;
 
     thread_local NormalizedText scratch;
     thread_local std::vector<Hit> hits;
@@ -255,16 +276,19 @@ class FilterStage : public sdk::Stage {
   }
 
  private:
-  // IM sends of the configured kinds, and plain MQTT publishes when `mqtt` is on.
-  static bool applies(const sdk::Envelope& env, const FilterConfig& cfg) {
+  // kText: IM sends of the configured kinds and plain MQTT publishes (when `mqtt` is on) are matched;
+  // kMuteOnly: other IM sends (media) only honour a mute; kNone: not a message from a sender.
+  enum class Scope { kNone, kMuteOnly, kText };
+  static Scope scope_of(const sdk::Envelope& env, const FilterConfig& cfg) {
     if (auto im = env.get(":im")) {
-      if (*im != "send") return false;
+      if (*im != "send") return Scope::kNone;
       const std::string_view type = env.get(":type").value_or("text");
       for (const auto& t : cfg.im_types)
-        if (t == type) return true;
-      return false;
+        if (t == type) return Scope::kText;
+      return Scope::kMuteOnly;
     }
-    return cfg.mqtt && env.get(":protocol") == std::optional<std::string_view>("mqtt") && env.get(":topic");
+    const bool publish = env.get(":protocol") == std::optional<std::string_view>("mqtt") && env.get(":topic");
+    return publish && cfg.mqtt ? Scope::kText : Scope::kNone;
   }
 
   FilterPlugin& plugin_;

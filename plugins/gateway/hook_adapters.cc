@@ -78,7 +78,7 @@ void PipelineGate::submit(const mqtt::PublishFields& f, std::string_view payload
     if (!warned_missing_.exchange(true))
       host_.error("mqtt.pipeline \"" + std::string(f.pipeline) + "\" is not a configured pipeline: publishes are refused");
     std::unique_ptr<GateCall> owned(call);
-    owned->done(mqtt::GateResult{false, HERALD_REASON_SERVER_UNAVAILABLE, "inbound pipeline unavailable"});
+    owned->done(mqtt::GateResult{false, HERALD_REASON_SERVER_UNAVAILABLE, "inbound pipeline unavailable", std::nullopt});
   }
 }
 

@@ -7,6 +7,7 @@ import queue
 import socket
 import threading
 import time
+import unittest
 
 from herald_process import HeraldServer
 
@@ -199,3 +200,26 @@ class ImDevice:
             since = end["version"]
             if not end.get("more"):
                 return got, since, ends
+
+
+class ImServerTestCase(unittest.TestCase):
+    """A test class sharing one ImServer (cls.server, in cls.tmp, set up by the subclass's setUpClass):
+    stops it and checks its exit code afterwards; dev() devices are disconnected after each test."""
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        cls.tmp.cleanup()
+        assert code == 0, f"herald exit code {code}"
+
+    def setUp(self):
+        self.devices = []
+
+    def tearDown(self):
+        for d in self.devices:
+            d.disconnect()
+
+    def dev(self, user, device, **kw):
+        d = self.server.device(user, device, **kw)
+        self.devices.append(d)
+        return d

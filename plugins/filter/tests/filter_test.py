@@ -11,10 +11,12 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 from mqtt5_puback import AckClient  # noqa: E402
 
 import paho.mqtt.client as mqtt  # noqa: E402
@@ -31,7 +33,7 @@ def msgs(entries, cmid=None):
     return [e for e in entries if e.get("kind") == "msg" and (cmid is None or e.get("cmid") == cmid)]
 
 
-class FilterTest(unittest.TestCase):
+class FilterTest(ImServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -47,26 +49,22 @@ class FilterTest(unittest.TestCase):
         - {{name: watch, action: flag, words: [secretword]}}
       penalty: {{hits: 3, window: 60s, mute: [{MUTE_SECONDS}s, 30s]}}
 """
-        cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins=plugins,
+        cls.token_file = os.path.join(cls.tmp.name, "admin.token")
+        admin = f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {cls.token_file}\n"
+        cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
                               inbound="    - stage: filter", mqtt_pipeline="    - stage: filter").start()
+        with open(cls.token_file) as f:
+            cls.admin_token = f.read().strip()
 
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.tmp.cleanup()
-        assert code == 0, f"herald exit code {code}"
-
-    def setUp(self):
-        self.devices = []
-
-    def tearDown(self):
-        for d in self.devices:
-            d.disconnect()
-
-    def dev(self, user, device):
-        d = self.server.device(user, device)
-        self.devices.append(d)
-        return d
+    def admin(self, method, path):
+        """(status, JSON body) of an admin API call."""
+        req = urllib.request.Request(f"http://{self.server.admin}{path}", method=method, data=b"" if method != "GET" else None)
+        req.add_header("Authorization", f"Bearer {self.admin_token}")
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
 
     def outcome(self, dev, cmid):
         return dev.wait_entries(lambda e: e.get("cmid") == cmid and e.get("kind") in ("ack", "error"))[0]
@@ -115,6 +113,12 @@ class FilterTest(unittest.TestCase):
             self.assertEqual(self.outcome(a, f"s{i}")["code"], CONTENT_REJECTED)
         muted_at = time.monotonic()
         self.server.proc.wait_for(r"filter: user fa4 muted for 2000 ms")
+        status, body = self.admin("GET", "/v1/filter/mutes")
+        self.assertEqual(status, 200)
+        row = [m for m in body["mutes"] if m["user"] == "fa4"]
+        self.assertEqual(len(row), 1, body)
+        self.assertEqual(row[0]["level"], 1)
+        self.assertLessEqual(row[0]["remaining_ms"], MUTE_SECONDS * 1000)
         a.send("c2c", "fb4", "a harmless line", "m0")
         err = self.outcome(a, "m0")
         self.assertEqual(err["code"], MUTED)
@@ -138,6 +142,30 @@ class FilterTest(unittest.TestCase):
         self.assertGreaterEqual(time.monotonic() - muted_at, MUTE_SECONDS - 0.1)
         b.wait_entries(lambda e, c=f"m{i}": e.get("cmid") == c)
         self.assertGreaterEqual(self.server.scrape()["herald_filter_mutes_total"], 1)
+        status, body = self.admin("GET", "/v1/filter/mutes")
+        self.assertEqual([m for m in body["mutes"] if m["user"] == "fa4"], [])
+
+    def test_admin_mute_unmute_and_reload(self):
+        a, b = self.dev("fa7", "fa7.d"), self.dev("fb7", "fb7.d")
+        self.assertEqual(self.admin("PUT", "/v1/filter/mutes/fa7?duration=10m")[0], 200)
+        a.send("c2c", "fb7", "hello", "a0")
+        self.assertEqual(self.outcome(a, "a0")["code"], MUTED)
+        status, body = self.admin("DELETE", "/v1/filter/mutes/fa7")
+        self.assertEqual((status, body), (200, {"user": "fa7", "muted": False}))
+        self.assertEqual(self.admin("DELETE", "/v1/filter/mutes/fa7")[0], 404)
+        self.assertEqual(self.admin("PUT", "/v1/filter/mutes/fa7?duration=later")[0], 400)
+        a.send("c2c", "fb7", "hello", "a1")
+        self.assertEqual(self.outcome(a, "a1")["kind"], "ack")
+        # POST /v1/filter/reload picks up an edited word file.
+        with open(self.words + ".new", "w") as f:
+            f.write("bad\ndarn\nadminword\n")
+        os.replace(self.words + ".new", self.words)
+        status, body = self.admin("POST", "/v1/filter/reload")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["words"], 3 + 1 + 1)  # profanity 3, spam 1, watch 1
+        a.send("c2c", "fb7", "an adminword here", "a2")
+        got = b.wait_entries(lambda e: e.get("cmid") == "a2")[0]
+        self.assertEqual(got["body"], "an ********* here")
 
     def test_plain_mqtt_publishes_are_filtered(self):
         got, subscribed = [], threading.Event()

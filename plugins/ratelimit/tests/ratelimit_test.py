@@ -15,7 +15,7 @@ import unittest
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 from mqtt5_puback import AckClient  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def paced(rate, seconds, fn):
     return time.monotonic() - start
 
 
-class RateLimitTest(unittest.TestCase):
+class RateLimitTest(ImServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -77,12 +77,6 @@ class RateLimitTest(unittest.TestCase):
 """
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins=plugins,
                               inbound="    - stage: ratelimit", mqtt_pipeline="    - stage: ratelimit").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.tmp.cleanup()
-        assert code == 0, f"herald exit code {code}"
 
     def test_ten_times_the_limit_gets_the_limit_and_others_are_unaffected(self):
         before = self.server.scrape()
@@ -111,18 +105,15 @@ class RateLimitTest(unittest.TestCase):
         self.assertEqual(after[key] - before.get(key, 0), len(refused))
 
     def test_im_sends_are_refused_with_retry_after_over_mqtt_and_binary(self):
-        d = self.server.device("rim", "rim.d")
-        try:
-            d.send("c2c", "rpeer", "first", "im-1")
-            d.send("c2c", "rpeer", "second", "im-2")
-            res = {e["cmid"]: e for e in d.wait_entries(lambda e: e.get("kind") in ("ack", "error"), 2)}
-            self.assertEqual(res["im-1"]["kind"], "ack")
-            self.assertEqual((res["im-2"]["kind"], res["im-2"]["code"]), ("error", RATE_LIMITED))
-            self.assertGreater(res["im-2"]["retry_after_ms"], 0)
-            self.assertLessEqual(res["im-2"]["retry_after_ms"], 1001)
-            self.assertIn("im-send", res["im-2"]["reason"])
-        finally:
-            d.disconnect()
+        d = self.dev("rim", "rim.d")
+        d.send("c2c", "rpeer", "first", "im-1")
+        d.send("c2c", "rpeer", "second", "im-2")
+        res = {e["cmid"]: e for e in d.wait_entries(lambda e: e.get("kind") in ("ack", "error"), 2)}
+        self.assertEqual(res["im-1"]["kind"], "ack")
+        self.assertEqual((res["im-2"]["kind"], res["im-2"]["code"]), ("error", RATE_LIMITED))
+        self.assertGreater(res["im-2"]["retry_after_ms"], 0)
+        self.assertLessEqual(res["im-2"]["retry_after_ms"], 1001)
+        self.assertIn("im-send", res["im-2"]["reason"])
         # The binary protocol: ERROR carries retry_after_ms (herald client prints it).
         outs = []
         for i in range(2):
