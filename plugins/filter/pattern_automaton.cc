@@ -50,17 +50,15 @@ PatternAutomaton PatternAutomaton::Builder::build() {
   a.words_ = words_;
   size_t cap = 16;
   while (cap < edges_.size() * 2) cap <<= 1;
-  a.keys_.assign(cap, kEmpty);
-  a.values_.assign(cap, 0);
+  a.table_.assign(cap, Slot{kEmpty, 0});
   a.mask_ = cap - 1;
   a.root_.assign(0x10000, 0);
   for (const Edge& e : edges_) {
     if (e.parent == 0 && e.c < 0x10000) a.root_[e.c] = e.child;
     const uint64_t key = (static_cast<uint64_t>(e.parent) << 32) | e.c;
     size_t slot = hash(key) & a.mask_;
-    while (a.keys_[slot] != kEmpty) slot = (slot + 1) & a.mask_;
-    a.keys_[slot] = key;
-    a.values_[slot] = e.child;
+    while (a.table_[slot].key != kEmpty) slot = (slot + 1) & a.mask_;
+    a.table_[slot] = Slot{key, e.child};
   }
   // Breadth-first: a node's failure link points at a shallower node, already linked.
   std::vector<uint32_t> queue;
@@ -79,12 +77,22 @@ PatternAutomaton PatternAutomaton::Builder::build() {
         if (target != kNone || f == 0) break;
         f = a.nodes_[f].fail;
       }
-      a.nodes_[child].fail = target == kNone ? 0 : target;
+      a.nodes_[child].fail = target == kNone ? 0 : (target & kNodeMask);
       const uint32_t fl = a.nodes_[child].fail;
       a.nodes_[child].dict = a.nodes_[fl].categories ? fl : a.nodes_[fl].dict;
       queue.push_back(child);
     }
   }
+  // Mark the edges into nodes with output, so scan() reads a node only when it must.
+  if (n > kNodeMask) throw std::length_error("word lists too large for the automaton");
+  auto mark = [&](uint32_t& v) {
+    const Node& node = a.nodes_[v & kNodeMask];
+    if (node.categories || node.dict) v |= kOutputFlag;
+  };
+  for (Slot& s : a.table_)
+    if (s.key != kEmpty) mark(s.value);
+  for (uint32_t& v : a.root_)
+    if (v) mark(v);
   // The builder is spent: release its memory now rather than with the caller's scope.
   categories_ = {};
   depth_ = {};

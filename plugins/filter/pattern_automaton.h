@@ -46,15 +46,18 @@ class PatternAutomaton {
     uint32_t state = 0;
     for (size_t i = 0; i < n; ++i) {
       const char32_t c = text[i];
+      uint32_t next;
       for (;;) {
-        const uint32_t next = step(state, c);
-        if (next != kNone) {
-          state = next;
-          break;
-        }
-        if (state == 0) break;
+        next = step(state, c);
+        if (next != kNone || state == 0) break;
         state = nodes_[state].fail;
       }
+      if (next == kNone) {
+        state = 0;
+        continue;
+      }
+      state = next & kNodeMask;
+      if (!(next & kOutputFlag)) continue;  // the common case: no node read at all
       uint32_t t = nodes_[state].categories ? state : nodes_[state].dict;
       while (t != 0) {
         on_match(i, nodes_[t].depth, nodes_[t].categories);
@@ -68,22 +71,28 @@ class PatternAutomaton {
 
  private:
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  static constexpr uint32_t kOutputFlag = 0x80000000u;
+  static constexpr uint32_t kNodeMask = 0x7FFFFFFFu;
+  struct Slot {  // key and value side by side: one cache line read per probe
+    uint64_t key;
+    uint32_t value;
+  };
   struct Node {
     uint32_t fail = 0;
     uint32_t dict = 0;  // nearest proper suffix that ends a word (0: none)
     uint32_t depth = 0;
     uint64_t categories = 0;
   };
+  // The edge from `state` on `c`: the child, with kOutputFlag when a word ends there or at one of
+  // its suffixes; kNone when there is no edge.
   uint32_t step(uint32_t state, char32_t c) const {
-    if (state == 0) {
-      if (c < root_.size()) return root_[c] ? root_[c] : kNone;
-    }
+    if (state == 0 && c < root_.size()) return root_[c] ? root_[c] : kNone;
     const uint64_t key = (static_cast<uint64_t>(state) << 32) | c;
     size_t slot = hash(key) & mask_;
     for (;;) {
-      const uint64_t k = keys_[slot];
-      if (k == key) return values_[slot];
-      if (k == kEmpty) return kNone;
+      const Slot& s = table_[slot];
+      if (s.key == key) return s.value;
+      if (s.key == kEmpty) return kNone;
       slot = (slot + 1) & mask_;
     }
   }
@@ -96,9 +105,8 @@ class PatternAutomaton {
   static constexpr uint64_t kEmpty = ~0ULL;
 
   std::vector<Node> nodes_;
-  std::vector<uint32_t> root_;  // dense root transitions for the BMP (0: none)
-  std::vector<uint64_t> keys_;
-  std::vector<uint32_t> values_;
+  std::vector<uint32_t> root_;  // dense root transitions for the BMP (0: none), encoded as step()
+  std::vector<Slot> table_;
   size_t mask_ = 0;
   size_t words_ = 0;
 };
