@@ -130,9 +130,9 @@ class FilterPlugin : public sdk::Plugin {
     try {
       host().http_route("GET", "/v1/filter/mutes", "senders muted by the filter, with the time left",
                         [this](const sdk::HttpRequest&) { return list_mutes(penalties_); });
-      host().http_route("PUT", "/v1/filter/mutes/{user}", "mutes a sender for ?duration=10m",
+      host().http_route("PUT", "/v1/filter/mutes/{user}", "mutes a sender: {\"duration\": \"10m\"} or ?duration=10m",
                         [this](const sdk::HttpRequest& r) {
-                          return mute(penalties_, r.param("user").value_or(""), r.param("duration").value_or(""));
+                          return mute(penalties_, r.param("user").value_or(""), r.param("duration"), r.body);
                         });
       host().http_route("DELETE", "/v1/filter/mutes/{user}", "lifts a sender's mute",
                         [this](const sdk::HttpRequest& r) { return unmute(penalties_, r.param("user").value_or("")); });
