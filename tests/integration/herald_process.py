@@ -10,12 +10,17 @@ import urllib.request
 
 
 class HeraldProcess:
-    def __init__(self, herald, config, env=None):
+    def __init__(self, herald, config, env=None, argv=None, cwd=None, user=None):
         self.lines = []
         self._queue = queue.Queue()
-        self.proc = subprocess.Popen([herald, "serve", "-c", config], stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(argv or [herald, "serve", "-c", config], stderr=subprocess.PIPE, text=True,
+                                     cwd=cwd, env={**os.environ, **(env or {})}, user=user, group=user)
         threading.Thread(target=self._pump, daemon=True).start()
+
+    @classmethod
+    def command(cls, argv, cwd=None, env=None, user=None):
+        """Any `herald serve` command line, optionally as another user (as a systemd unit runs it)."""
+        return cls(None, None, env=env, argv=argv, cwd=cwd, user=user)
 
     def _pump(self):
         with self.proc.stderr:

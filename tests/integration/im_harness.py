@@ -18,12 +18,12 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", plugins="", inbound="",
-                 gateway="", mqtt_pipeline="", extra=""):
-        """plugins: YAML list items added under `plugins:`; inbound: stage items put before im.store;
-        gateway: keys added to the gateway's config; mqtt_pipeline: stage items of a pipeline `mqtt_in`
-        that plain MQTT publishes run through; extra: top-level YAML appended (all indented as shown
-        in the config below)."""
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
+                 before_store=(), after_store=(), mqtt_pipeline=()):
+        """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
+        after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
+        auth callback for the gateway (behind its circuit breaker); mqtt_pipeline: stage names of a
+        pipeline `mqtt_in` that plain MQTT publishes run through."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -49,6 +49,7 @@ plugins:
       auth:
         jwt:
           secrets: ["{SECRET}"]
+{f'        http: {{url: "{auth_http_url}"}}' if auth_http_url else ""}
       acl:
         default: deny
         rules:
@@ -58,16 +59,11 @@ plugins:
         max_queued: 100000
         receive_maximum: 1000
 {"        pipeline: mqtt_in" if mqtt_pipeline else ""}
-{gateway}
+{plugins}
 pipelines:
   inbound:
-{inbound}
-    - stage: im.store
-    - stage: im.route
-{"  mqtt_in:" if mqtt_pipeline else ""}
-{mqtt_pipeline}
-{extra}
-""")
+""" + "".join(f"    - stage: {s}\n" for s in (*before_store, "im.store", *after_store, "im.route"))
+              + ("  mqtt_in:\n" + "".join(f"    - stage: {s}\n" for s in mqtt_pipeline) if mqtt_pipeline else ""))
         self._tokens = {}
 
     def start(self):

@@ -53,7 +53,7 @@ class FilterTest(ImServerTestCase):
         cls.token_file = os.path.join(cls.tmp.name, "admin.token")
         admin = f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {cls.token_file}\n"
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
-                              inbound="    - stage: filter", mqtt_pipeline="    - stage: filter").start()
+                              before_store=("filter",), mqtt_pipeline=("filter",)).start()
         with open(cls.token_file) as f:
             cls.admin_token = f.read().strip()
 
@@ -271,7 +271,7 @@ class ModerationTest(ImServerTestCase):
         breaker: {{window: 4, min_calls: 4, failure_rate: 0.5, open_for: 60s, probes: 1}}
 """
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins=plugins,
-                              inbound="    - stage: filter").start()
+                              before_store=("filter",)).start()
 
     @classmethod
     def tearDownClass(cls):
