@@ -230,7 +230,8 @@ class FilterStage : public sdk::Stage {
     const FilterConfig& cfg = compiled->config;
     const Scope scope = scope_of(env, cfg);
     if (scope == Scope::kNone) return Verdict::kContinue;
-    const std::string_view user = env.get(":user").value_or("");
+    // Copies: views into the envelope end with its next modification.
+    const std::string user(env.get(":user").value_or(""));
 
     if (auto left = plugin_.penalties().muted(user)) {
       muted_.add();
@@ -276,7 +277,7 @@ class FilterStage : public sdk::Stage {
     if (penalize && !user.empty()) {
       if (auto mute = plugin_.penalties().hit(user)) {
         plugin_.mutes_metric().add();
-        plugin_.host().warn("filter: user " + std::string(user) + " muted for " + std::to_string(mute->count()) +
+        plugin_.host().warn("filter: user " + user + " muted for " + std::to_string(mute->count()) +
                             " ms after repeated word-list hits");
       }
     }
@@ -284,17 +285,17 @@ class FilterStage : public sdk::Stage {
       rejected_.add();
       return call.reject(HERALD_REASON_CONTENT_REJECTED, "content refused by filter (category " + first_reject + ")");
     }
-    if (!flagged.empty()) {
-      flagged_.add();
-      env.set("x-herald-filter-flagged", flagged);
-      plugin_.host().info("filter: flagged a message from user " + std::string(user) + " (" + flagged + ")");
-    }
-    if (mask_bits) {
+    if (mask_bits) {  // before any other change to the envelope: `payload` views into it
       std::vector<Hit> to_mask;
       for (const Hit& h : hits)
         if (h.categories & mask_bits) to_mask.push_back(h);
       masked_.add();
       env.set_payload(mask_ranges(payload, std::move(to_mask), cfg.mask_char));
+    }
+    if (!flagged.empty()) {
+      flagged_.add();
+      env.set("x-herald-filter-flagged", flagged);
+      plugin_.host().info("filter: flagged a message from user " + user + " (" + flagged + ")");
     }
     return moderate(call, env, user);
   }

@@ -40,7 +40,6 @@ plugins:
     config:
       pipeline: inbound
 {im_config}
-{plugins}
   - name: gateway
     config:
       listeners:
