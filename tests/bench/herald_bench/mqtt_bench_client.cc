@@ -3,6 +3,9 @@
 // entries of kind "msg" carry that body back.
 #include "mqtt_bench_client.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <string_view>
 
@@ -27,6 +30,28 @@ std::string_view json_field(std::string_view json, std::string_view key) {
   return json.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
 }
 
+// libmosquitto 2.0 gives every client a socketpair so other threads can wake a select() loop
+// (struct mosquitto begins: int sock, sockpairR, sockpairW). Driven from one thread by our own epoll
+// loop it is never read, yet it takes two descriptors per client (only a third of the connections
+// would fit under RLIMIT_NOFILE) and a write() per publish. Closed only when the layout checks out:
+// no socket yet, and both fields are AF_UNIX stream sockets; otherwise left alone.
+void drop_wakeup_pair(mosquitto* mosq) {
+  int fields[3];
+  std::memcpy(fields, static_cast<void*>(mosq), sizeof fields);
+  if (fields[0] != -1) return;
+  for (int i = 1; i <= 2; ++i) {
+    int domain = 0, type = 0;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fields[i], SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_UNIX) return;
+    len = sizeof type;
+    if (getsockopt(fields[i], SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return;
+  }
+  ::close(fields[1]);
+  ::close(fields[2]);
+  fields[1] = fields[2] = -1;
+  std::memcpy(static_cast<void*>(mosq), fields, sizeof fields);
+}
+
 std::uint64_t parse_stamp(std::string_view body) {
   std::uint64_t v = 0;
   std::size_t i = body.starts_with("t") ? 1 : 0;
@@ -46,6 +71,7 @@ MqttBenchClient::~MqttBenchClient() {
 bool MqttBenchClient::begin() {
   mosq_ = mosquitto_new(spec_.client_id.c_str(), options_.clean_session, this);
   if (mosq_ == nullptr) return false;
+  drop_wakeup_pair(mosq_);
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   mosquitto_max_inflight_messages_set(mosq_, 0);  // the worker keeps the window
