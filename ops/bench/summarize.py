@@ -37,6 +37,7 @@ def ratio(x, y):
 
 
 print()
+print("(reconnect runs: msgs/s = reconnects/s, latency = connect start to ready)")
 print(f"{'run':22} {'msgs/s':>9} {'deliv/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'p999 ms':>8} {'err':>4} {'lost':>5} "
       f"{'srv CPU':>7} {'srv RSS MB':>10}")
 for name, r in runs.items():
@@ -58,6 +59,8 @@ ratios = {
     "fanout_deliveries_herald_over_mosquitto": ratio(get("fanout-herald", "deliveries_per_s"),
                                                      get("fanout-mosquitto", "deliveries_per_s")),
     "binary_p2p_herald_over_relay": ratio(get("binary-herald", "msgs_per_s"), get("binary-relay", "msgs_per_s")),
+    "reconnect_herald_im_over_mosquitto": ratio(get("reconnect-herald-im", "msgs_per_s"),
+                                                get("reconnect-mosquitto", "msgs_per_s")),
     "idle_rss_per_connection_herald_b": get("idle-herald", "server", "rss_per_connection_b"),
     "idle_rss_per_connection_mosquitto_b": get("idle-mosquitto", "server", "rss_per_connection_b"),
     "idle_connections_held": get("idle-herald", "connected"),

@@ -1,5 +1,6 @@
 """Smoke test of the benchmark tools (not of speed): herald-bench drives a real herald at tiny size
-for a second per mode (MQTT IM path, MQTT plain topics, binary protocol) and the raw relay, and each
+for a second per mode (MQTT IM path, plain fan-out, binary protocol, reconnect with sync, idle) and
+the raw relay, and each
 run must deliver messages with no error and nothing lost (herald-bench --strict, plus its JSON)."""
 import argparse
 import json
@@ -77,6 +78,12 @@ class BenchSmokeTest(unittest.TestCase):
         finally:
             relay.kill()
             relay.wait()
+
+    def test_reconnect_with_sync(self):
+        r = self.bench("rec", "--port", str(self.server.ports["mqtt"]), "--topics", "im", "--scenario", "reconnect",
+                       "--clients", "5")
+        self.assertGreater(r["delivered"], 0)  # reconnects completed, each answered by sync_end
+        self.assertEqual(r["delivered"], r["sent"])
 
     def test_idle(self):
         r = self.bench("idle", "--port", str(self.server.ports["mqtt"]), "--scenario", "idle", "--clients", "50",

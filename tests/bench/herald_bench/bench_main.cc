@@ -81,6 +81,7 @@ const char* scenario_name(Scenario s) {
     case Scenario::kP2p: return "p2p";
     case Scenario::kFanout: return "fanout";
     case Scenario::kIdle: return "idle";
+    case Scenario::kReconnect: return "reconnect";
   }
   return "?";
 }
@@ -109,7 +110,7 @@ Plan build_plan(const BenchOptions& o) {
     plan.clients.push_back(std::move(c));
     ++index;
   };
-  auto mqtt = [&](const std::string& u, const std::string& sub, const std::string& pub, bool sender) {
+  auto mqtt = [&](const std::string& u, const std::string& sub, const std::string& pub, bool sender, bool sync = false) {
     MqttClientSpec s;
     s.client_id = device(u);
     s.username = u;
@@ -119,6 +120,7 @@ Plan build_plan(const BenchOptions& o) {
     s.publish = pub;
     s.im = o.topics == TopicMode::kIm;
     s.cmid_prefix = run;
+    s.sync_on_connect = sync;
     auto c = std::make_unique<MqttBenchClient>(o, std::move(s));
     c->sender = sender;
     add(std::move(c));
@@ -168,6 +170,9 @@ Plan build_plan(const BenchOptions& o) {
     }
     case Scenario::kIdle:
       for (int i = 0; i < o.clients; ++i) mqtt(user(i), "", "", false);
+      break;
+    case Scenario::kReconnect:
+      for (int i = 0; i < o.clients; ++i) mqtt(user(i), "", "", false, o.topics == TopicMode::kIm);
       break;
   }
   return plan;

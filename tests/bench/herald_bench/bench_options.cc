@@ -14,8 +14,11 @@ namespace {
 
 constexpr const char* kUsage = R"(herald-bench: drives many MQTT or Herald binary connections from a few threads.
 
-  --scenario p2p|fanout|idle   p2p: N pairs send to each other; fanout: 1 publisher, N subscribers
-                               of one topic; idle: N connections held, server RSS measured
+  --scenario p2p|fanout|idle|reconnect
+                               p2p: N pairs send to each other; fanout: 1 publisher, N subscribers
+                               of one topic; idle: N connections held, server RSS measured;
+                               reconnect: N clients disconnect and reconnect in a loop (with
+                               --topics im each reconnect also syncs: $im/sync until sync_end)
   --protocol mqtt|binary       mqtt: libmosquitto (external loop); binary: protocols/binary
   --topics plain|im            mqtt: plain topics, or Herald's $im/send/c2c + $im/inbox path
   --peer herald|relay          binary: Herald, or the raw relay (tests/bench/relay)
@@ -81,7 +84,7 @@ BenchOptions parse_options(int argc, char** argv) {
   const std::map<std::string, Setter> setters = {
       {"--scenario", [&](const std::string& v) {
          o.scenario = to_enum<Scenario>("--scenario", v, {{"p2p", Scenario::kP2p}, {"fanout", Scenario::kFanout},
-                                                          {"idle", Scenario::kIdle}});
+                                                          {"idle", Scenario::kIdle}, {"reconnect", Scenario::kReconnect}});
        }},
       {"--protocol", [&](const std::string& v) {
          o.protocol = to_enum<Protocol>("--protocol", v, {{"mqtt", Protocol::kMqtt}, {"binary", Protocol::kBinary}});
@@ -135,7 +138,7 @@ BenchOptions parse_options(int argc, char** argv) {
   if (o.protocol == Protocol::kBinary && o.scenario != Scenario::kP2p)
     fail("--protocol binary supports --scenario p2p only");
   if (o.protocol == Protocol::kMqtt && o.topics == TopicMode::kIm && o.scenario == Scenario::kFanout)
-    fail("--topics im supports p2p and idle only");
+    fail("--topics im supports p2p, idle and reconnect only");
   if (o.label.empty()) o.label = o.protocol == Protocol::kBinary && o.binary_peer == BinaryPeer::kRelay ? "relay" : "server";
   return o;
 }

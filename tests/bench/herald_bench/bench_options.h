@@ -7,7 +7,7 @@
 
 namespace herald::bench {
 
-enum class Scenario { kP2p, kFanout, kIdle };
+enum class Scenario { kP2p, kFanout, kIdle, kReconnect };
 enum class Protocol { kMqtt, kBinary };
 // MQTT topics: plain pub/sub topics (any broker), or Herald's IM path ($im/send/c2c, $im/inbox).
 enum class TopicMode { kPlain, kIm };

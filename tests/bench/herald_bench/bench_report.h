@@ -15,7 +15,7 @@ struct BenchResult {
   std::uint64_t connected = 0;  // of which came up
   double connect_seconds = 0;
   double measured_seconds = 0;
-  double msgs_per_s = 0;        // sends acknowledged per second in the measured window
+  double msgs_per_s = 0;        // sends acknowledged (reconnect: reconnects completed) per second
   double deliveries_per_s = 0;  // messages received per second in the measured window
   std::uint64_t sent = 0, acked = 0, delivered = 0, expected = 0, lost = 0, errors = 0;
   std::string first_error;

@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <cstring>
 #include <span>
+#include <string_view>
+
+#include "message_stamp.h"
 
 namespace herald::bench {
 
@@ -54,13 +57,6 @@ int open_socket(const std::string& host, std::uint16_t port, const std::string& 
     return -1;
   }
   return fd;
-}
-
-std::uint64_t parse_stamp(const bin::Bytes& body) {
-  std::uint64_t v = 0;
-  std::size_t i = !body.empty() && body[0] == 't' ? 1 : 0;
-  for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) v = v * 10 + (body[i] - '0');
-  return v;
 }
 
 }  // namespace
@@ -186,7 +182,9 @@ void BinaryBenchClient::read_all() {
   }
 }
 
-void BinaryBenchClient::deliver(const bin::Bytes& body) { worker->delivered(this, parse_stamp(body)); }
+void BinaryBenchClient::deliver(const bin::Bytes& body) {
+  worker->delivered(this, read_stamp(std::string_view(reinterpret_cast<const char*>(body.data()), body.size())));
+}
 
 void BinaryBenchClient::handle(bin::Frame& frame) {
   switch (bin::frame_type(frame.body)) {
@@ -254,8 +252,7 @@ bool BinaryBenchClient::send_one(std::uint64_t now) {
   send.conv.value = spec_.conv.empty() ? "c2c:a:b" : spec_.conv;
   send.cmid.value = spec_.cmid_prefix + std::to_string(++seq_);
   send.kind = bin::MessageKind::kText;
-  std::string body = "t" + std::to_string(now) + " ";
-  if (body.size() < static_cast<std::size_t>(options_.payload)) body.append(static_cast<std::size_t>(options_.payload) - body.size(), 'x');
+  std::string body = stamped_text(now, static_cast<std::size_t>(options_.payload));
   send.body.assign(body.begin(), body.end());
   queue(bin::Frame{next_request_++, false, std::move(send)});
   flush();

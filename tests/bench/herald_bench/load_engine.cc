@@ -75,9 +75,39 @@ void Worker::client_up(BenchClient* client) {
   if (client->up || client->dead) return;
   client->up = true;
   --connecting_;
-  counters.add(counters.ready);
-  if (shared_.phase.load(std::memory_order_relaxed) == Phase::kRun && max_mode() && client->sender)
-    fill(client, now_ns());
+  Phase phase = shared_.phase.load(std::memory_order_relaxed);
+  if (client->cycle_start != 0) {  // a reconnect completed: its latency is connect start to ready
+    std::uint64_t now = now_ns();
+    counters.add(counters.acked);
+    counters.add(counters.delivered);
+    if (shared_.measuring.load(std::memory_order_relaxed)) latency.record(now - client->cycle_start);
+    client->cycle_start = 0;
+  } else {
+    counters.add(counters.ready);
+  }
+  if (shared_.options.scenario == Scenario::kReconnect) {
+    if (phase == Phase::kRun) restarts_.push_back(client);  // not from inside the client's callback
+    return;
+  }
+  if (phase == Phase::kRun && max_mode() && client->sender) fill(client, now_ns());
+}
+
+void Worker::restart_due(std::uint64_t now) {
+  if (!kicked_) {
+    kicked_ = true;
+    for (auto& c : clients_)
+      if (c->up && !c->dead) restarts_.push_back(c.get());
+  }
+  std::vector<BenchClient*> due;
+  due.swap(restarts_);
+  for (BenchClient* c : due) {
+    if (c->dead || !c->up) continue;
+    c->up = false;
+    c->cycle_start = now;
+    ++connecting_;
+    counters.add(counters.sent);
+    if (!c->restart()) client_failed(c, "reconnect failed at once");
+  }
 }
 
 void Worker::client_failed(BenchClient* client, const std::string& why) {
@@ -195,7 +225,12 @@ void Worker::loop() {
       if (!c->dead) c->on_events(events[static_cast<std::size_t>(i)].events);
     }
     std::uint64_t now = now_ns();
-    if (phase == Phase::kRun) pace(now);
+    if (phase == Phase::kRun) {
+      if (shared_.options.scenario == Scenario::kReconnect)
+        restart_due(now);
+      else
+        pace(now);
+    }
     if (now - last_second >= 1000000000ull) {
       last_second = now;
       for (auto& c : clients_)

@@ -49,6 +49,8 @@ class BenchClient {
   // Sends one message stamped with `now`; false when the connection cannot send now.
   virtual bool send_one(std::uint64_t now) = 0;
   virtual void finish() {}  // polite goodbye at the end of the run
+  // Reconnect scenario: close (politely) and connect again; false when that failed at once.
+  virtual bool restart() { return false; }
 
   // A send is outstanding until the server acknowledged it and, when the client has a peer (p2p,
   // on the same worker), the peer received it: the window is end to end, so a sender never outruns
@@ -65,6 +67,7 @@ class BenchClient {
   bool dead = false;
   std::uint64_t sent_count = 0, acked_count = 0;
   std::uint64_t peer_received = 0;  // deliveries of this client's messages at its peer
+  std::uint64_t cycle_start = 0;    // reconnect: when the current reconnect began (0: first connect)
 };
 
 struct SharedState {
@@ -109,6 +112,7 @@ class Worker {
   void fill(BenchClient* client, std::uint64_t now);
   bool try_send(BenchClient* client, std::uint64_t now);
   void pace(std::uint64_t now);
+  void restart_due(std::uint64_t now);
   bool max_mode() const;
 
   int index_;
@@ -116,6 +120,7 @@ class Worker {
   int epfd_ = -1;
   std::vector<std::unique_ptr<BenchClient>> clients_;
   std::vector<BenchClient*> senders_;
+  std::vector<BenchClient*> restarts_;  // reconnect: clients to cycle after the current events
   std::size_t next_start_ = 0;
   int connecting_ = 0;
   bool kicked_ = false;

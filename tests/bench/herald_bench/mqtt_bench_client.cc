@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "message_stamp.h"
+
 namespace herald::bench {
 
 namespace {
@@ -50,13 +52,6 @@ void drop_wakeup_pair(mosquitto* mosq) {
   ::close(fields[2]);
   fields[1] = fields[2] = -1;
   std::memcpy(static_cast<void*>(mosq), fields, sizeof fields);
-}
-
-std::uint64_t parse_stamp(std::string_view body) {
-  std::uint64_t v = 0;
-  std::size_t i = body.starts_with("t") ? 1 : 0;
-  for (; i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) v = v * 10 + static_cast<std::uint64_t>(body[i] - '0');
-  return v;
 }
 
 }  // namespace
@@ -130,9 +125,8 @@ void MqttBenchClient::on_second() {
 bool MqttBenchClient::send_one(std::uint64_t now) {
   auto size = static_cast<std::size_t>(options_.payload);
   if (spec_.im) {
-    std::string body = "t" + std::to_string(now) + " ";
-    if (body.size() < size) body.append(size - body.size(), 'x');
-    payload_ = "{\"cmid\":\"" + spec_.cmid_prefix + std::to_string(++seq_) + "\",\"type\":\"text\",\"body\":\"" + body + "\"}";
+    payload_ = "{\"cmid\":\"" + spec_.cmid_prefix + std::to_string(++seq_) + "\",\"type\":\"text\",\"body\":\"" +
+               stamped_text(now, size) + "\"}";
   } else {
     payload_.assign(size, '\0');
     std::memcpy(payload_.data(), &now, sizeof now);
@@ -152,9 +146,26 @@ void MqttBenchClient::finish() {
   mosquitto_disconnect(mosq_);
 }
 
+bool MqttBenchClient::restart() {
+  if (fd_ >= 0) worker->unwatch(fd_);
+  finishing_ = true;
+  mosquitto_disconnect(mosq_);
+  mosquitto_destroy(mosq_);
+  mosq_ = nullptr;
+  fd_ = -1;
+  finishing_ = false;
+  return begin();
+}
+
 void MqttBenchClient::on_connect(mosquitto*, void* self, int rc) {
   auto* c = static_cast<MqttBenchClient*>(self);
   if (rc != 0) return c->lost(std::string("CONNACK refused: ") + mosquitto_connack_string(rc));
+  if (c->spec_.sync_on_connect) {
+    static const std::string kSync = R"({"since":0,"limit":100})";
+    int pub = mosquitto_publish(c->mosq_, &c->sync_mid_, "$im/sync", static_cast<int>(kSync.size()), kSync.data(), 1, false);
+    if (pub != MOSQ_ERR_SUCCESS) c->lost(std::string("sync: ") + mosquitto_strerror(pub));
+    return;
+  }
   if (c->spec_.subscribe.empty()) return c->worker->client_up(c);
   int sub = mosquitto_subscribe(c->mosq_, nullptr, c->spec_.subscribe.c_str(), c->options_.qos);
   if (sub != MOSQ_ERR_SUCCESS) c->lost(std::string("subscribe: ") + mosquitto_strerror(sub));
@@ -166,8 +177,9 @@ void MqttBenchClient::on_subscribe(mosquitto*, void* self, int, int count, const
   c->worker->client_up(c);
 }
 
-void MqttBenchClient::on_publish(mosquitto*, void* self, int) {
+void MqttBenchClient::on_publish(mosquitto*, void* self, int mid) {
   auto* c = static_cast<MqttBenchClient*>(self);
+  if (mid == c->sync_mid_) return;
   c->worker->acked(c);
 }
 
@@ -186,7 +198,9 @@ void MqttBenchClient::handle_message(const mosquitto_message& message) {
   std::string_view json(static_cast<const char*>(message.payload), static_cast<std::size_t>(message.payloadlen));
   std::string_view kind = json_field(json, "kind");
   if (kind == "msg") {
-    worker->delivered(this, parse_stamp(json_field(json, "body")));
+    worker->delivered(this, read_stamp(json_field(json, "body")));
+  } else if (kind == "sync_end" && spec_.sync_on_connect) {
+    worker->client_up(this);
   } else if (kind == "error") {
     worker->error("inbox error: " + std::string(json_field(json, "reason")));
   }

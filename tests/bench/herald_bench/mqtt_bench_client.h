@@ -21,6 +21,7 @@ struct MqttClientSpec {
   std::string publish;    // where sends go
   bool im = false;        // sends are $im/send JSON; deliveries are $im/inbox entries
   std::string cmid_prefix;  // IM: unique per run, so Herald's (sender, cmid) dedup never merges runs
+  bool sync_on_connect = false;  // IM: ready only after $im/sync answered with sync_end
 };
 
 class MqttBenchClient final : public BenchClient {
@@ -33,6 +34,7 @@ class MqttBenchClient final : public BenchClient {
   void on_second() override;
   bool send_one(std::uint64_t now) override;
   void finish() override;
+  bool restart() override;
 
  private:
   static void on_connect(mosquitto*, void* self, int rc);
@@ -51,6 +53,7 @@ class MqttBenchClient final : public BenchClient {
   std::uint32_t mask_ = 0;
   std::uint64_t seq_ = 0;
   bool finishing_ = false;
+  int sync_mid_ = -1;  // the $im/sync publish, whose PUBACK is not a message ack
   std::string payload_;  // reused buffer
 };
 
