@@ -4,7 +4,6 @@
 // find it through a weak_ptr.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "broker_core.h"
 #include "herald/mqtt/decoder.h"
 #include "herald/mqtt/encoder.h"
+#include "net/lazy_deque.h"
 #include "net/transport.h"
 
 namespace herald::gateway::mqtt {
@@ -117,7 +117,7 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
 
   CellPtr cell_;
   std::unordered_map<uint16_t, std::string> aliases_in_;
-  std::deque<std::shared_ptr<Inbound>> inbound_;
+  LazyDeque<std::shared_ptr<Inbound>> inbound_;
   bool pumping_ = false;
   bool pumping_process_ = false;
   bool clean_start_ = true;
