@@ -99,6 +99,9 @@ peak() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 MOSQ=(--host 127.0.0.1 --port "$MOSQ_PORT")
 HMQTT=(--host 127.0.0.1 --port "$HERALD_MQTT")
 
+# Idle first: on fresh servers the RSS growth is the connections' own, not memory freed by earlier runs.
+bench idle-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario idle --clients "$IDLE" --clean-session 1
+bench idle-herald "$HERALD_PID" --label herald "${HMQTT[@]}" --scenario idle --clients "$IDLE" --clean-session 1
 bench p2p-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario p2p --clients "$PAIRS"
 bench p2p-herald-im "$HERALD_PID" --label herald --topics im "${HMQTT[@]}" --scenario p2p --clients "$PAIRS"
 bench p2p-herald-plain "$HERALD_PID" --label herald "${HMQTT[@]}" --scenario p2p --clients "$PAIRS"
@@ -111,8 +114,6 @@ bench binary-herald "$HERALD_PID" --label herald --protocol binary --port "$HERA
 bench binary-relay "$RELAY_PID" --label relay --protocol binary --peer relay --port "$RELAY_PORT" --scenario p2p --clients "$BIN_PAIRS"
 bench reconnect-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario reconnect --clients "$RECONNECT"
 bench reconnect-herald-im "$HERALD_PID" --label herald --topics im "${HMQTT[@]}" --scenario reconnect --clients "$RECONNECT"
-bench idle-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario idle --clients "$IDLE" --clean-session 1
-bench idle-herald "$HERALD_PID" --label herald "${HMQTT[@]}" --scenario idle --clients "$IDLE" --clean-session 1
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/python3 ops/bench/summarize.py "$OUT" --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
