@@ -246,10 +246,18 @@ int run(const BenchOptions& o) {
     }
     shared.phase.store(Phase::kDrain, std::memory_order_release);
     std::uint64_t fan = plan.fanout_subscribers > 0 ? static_cast<std::uint64_t>(plan.fanout_subscribers) : 1;
-    std::uint64_t drain = now_ns();
+    // Wait for what is still on its way; give up only once nothing moved for drain_s (a loaded
+    // server may need longer than drain_s to empty a full window, which is slow, not lost).
+    std::uint64_t quiet_since = now_ns(), drain_start = now_ns();
+    std::uint64_t progress = 0;
     for (;;) {
       Totals t = shared.totals();
-      if ((t.acked >= t.sent && t.delivered >= t.sent * fan) || seconds_since(drain) > o.drain_s) break;
+      if (t.acked >= t.sent && t.delivered >= t.sent * fan) break;
+      if (t.acked + t.delivered != progress) {
+        progress = t.acked + t.delivered;
+        quiet_since = now_ns();
+      }
+      if (seconds_since(quiet_since) > o.drain_s || seconds_since(drain_start) > 10 * o.drain_s + 60) break;
       sleep_for(0.01);
     }
   }

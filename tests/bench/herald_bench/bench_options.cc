@@ -33,7 +33,8 @@ constexpr const char* kUsage = R"(herald-bench: drives many MQTT or Herald binar
   --qos 0|1                    MQTT QoS of publishes and subscriptions (default 1)
   --clean-session 0|1          MQTT clean session (default 0: persistent sessions)
   --warmup S --duration S      seconds before measuring, seconds measured (2, 10)
-  --drain S                    seconds to wait for outstanding deliveries at the end (5)
+  --drain S                    at the end, outstanding messages count as lost once nothing has
+                               arrived for S seconds (5)
   --connect-timeout S          all connections must be up within this (60)
   --idle-hold S                idle: seconds held before measuring (3)
   --max-connecting N           connects in flight per thread (256)

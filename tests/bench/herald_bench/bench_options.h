@@ -34,7 +34,7 @@ struct BenchOptions {
   int keepalive_s = 60;
   double warmup_s = 2;
   double duration_s = 10;
-  double drain_s = 5;         // after sending stops: wait this long at most for outstanding deliveries
+  double drain_s = 5;         // after sending stops: give up on outstanding messages once nothing moved this long
   double connect_timeout_s = 60;
   double idle_hold_s = 3;     // idle: hold the connections this long after all are up before measuring
   int max_connecting = 256;   // connects in progress per thread (a listen backlog is finite)
