@@ -98,7 +98,9 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   std::vector<uint8_t> buffer_;  // partial packet bytes
   m::DecodeOptions decode_;
   std::vector<uint8_t> out_;     // encode scratch
-  m::Publish scratch_;           // outbound PUBLISH scratch (capacity reused)
+  // Outbound PUBLISH scratch (capacity reused); the will and the scratch (~540 B each) are behind
+  // pointers so an idle connection without a will does not carry them (docs/performance.md).
+  std::unique_ptr<m::Publish> scratch_;
 
   // From CONNECT.
   std::string client_id_;
@@ -112,7 +114,7 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   uint32_t client_max_packet_ = m::kMaxPacketSize;
   uint32_t window_ = 20;
   bool request_problem_info_ = true;
-  std::optional<m::Will> will_;
+  std::unique_ptr<m::Will> will_;
   uint32_t will_delay_ = 0;
 
   CellPtr cell_;
