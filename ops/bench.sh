@@ -110,6 +110,7 @@ bench p2p-half-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario p
 bench p2p-half-herald-im "$HERALD_PID" --label herald --topics im "${HMQTT[@]}" --scenario p2p --clients "$PAIRS" --rate "$HALF"
 bench fanout-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario fanout --clients "$FANOUT"
 bench fanout-herald "$HERALD_PID" --label herald "${HMQTT[@]}" --scenario fanout --clients "$FANOUT"
+bench fanout-herald-room "$HERALD_PID" --label herald --protocol binary --port "$HERALD_BIN" --scenario fanout --clients "$FANOUT"
 bench binary-herald "$HERALD_PID" --label herald --protocol binary --port "$HERALD_BIN" --scenario p2p --clients "$BIN_PAIRS"
 bench binary-relay "$RELAY_PID" --label relay --protocol binary --peer relay --port "$RELAY_PORT" --scenario p2p --clients "$BIN_PAIRS"
 bench reconnect-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario reconnect --clients "$RECONNECT"

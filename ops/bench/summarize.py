@@ -58,6 +58,8 @@ ratios = {
                                                         get("p2p-half-mosquitto", "latency_us", "p99")),
     "fanout_deliveries_herald_over_mosquitto": ratio(get("fanout-herald", "deliveries_per_s"),
                                                      get("fanout-mosquitto", "deliveries_per_s")),
+    "fanout_room_binary_herald_over_mosquitto": ratio(get("fanout-herald-room", "deliveries_per_s"),
+                                                      get("fanout-mosquitto", "deliveries_per_s")),
     "binary_p2p_herald_over_relay": ratio(get("binary-herald", "msgs_per_s"), get("binary-relay", "msgs_per_s")),
     "reconnect_herald_im_over_mosquitto": ratio(get("reconnect-herald-im", "msgs_per_s"),
                                                 get("reconnect-mosquitto", "msgs_per_s")),

@@ -61,6 +61,11 @@ class BenchSmokeTest(unittest.TestCase):
         r = self.bench("fan", "--port", str(self.server.ports["mqtt"]), "--scenario", "fanout", "--clients", "5")
         self.assertEqual(r["delivered"], r["sent"] * 5)
 
+    def test_binary_room_fanout(self):
+        r = self.bench("room", "--protocol", "binary", "--port", str(self.server.ports["bin"]), "--scenario", "fanout",
+                       "--clients", "5")
+        self.assertEqual(r["delivered"], r["sent"] * 5)
+
     def test_binary_p2p(self):
         r = self.bench("bin", "--protocol", "binary", "--port", str(self.server.ports["bin"]), "--scenario", "p2p",
                        "--clients", "3")

@@ -87,7 +87,10 @@ const char* scenario_name(Scenario s) {
 }
 
 std::string mode_name(const BenchOptions& o) {
-  if (o.protocol == Protocol::kBinary) return o.binary_peer == BinaryPeer::kRelay ? "relay" : "im";
+  if (o.protocol == Protocol::kBinary) {
+    if (o.scenario == Scenario::kFanout) return "room";
+    return o.binary_peer == BinaryPeer::kRelay ? "relay" : "im";
+  }
   return o.topics == TopicMode::kIm ? "im" : "plain";
 }
 
@@ -125,6 +128,21 @@ Plan build_plan(const BenchOptions& o) {
     c->sender = sender;
     add(std::move(c));
   };
+  auto binary = [&](const std::string& u, const std::string& conv, const std::string& room, bool sender,
+                    std::uint32_t pair) {
+    BinaryClientSpec s;
+    s.user = u;
+    s.device = device(u);
+    s.token = mint.token(u);
+    s.conv = conv;
+    s.room = room;
+    s.bind_address = source_address(o, index);
+    s.pair_id = pair;
+    s.cmid_prefix = run;
+    auto c = std::make_unique<BinaryBenchClient>(o, std::move(s));
+    c->sender = sender;
+    add(std::move(c));
+  };
   switch (o.scenario) {
     case Scenario::kP2p:
       for (int p = 0; p < o.clients; ++p) {
@@ -139,17 +157,7 @@ Plan build_plan(const BenchOptions& o) {
             else
               mqtt(me, "chat/p2p/" + device(me), "chat/p2p/" + device(peer), true);
           } else {
-            BinaryClientSpec s;
-            s.user = me;
-            s.device = device(me);
-            s.token = mint.token(me);
-            s.conv = "c2c:" + std::min(a, b) + ":" + std::max(a, b);
-            s.bind_address = source_address(o, index);
-            s.pair_id = static_cast<std::uint32_t>(p);
-            s.cmid_prefix = run;
-            auto c = std::make_unique<BinaryBenchClient>(o, std::move(s));
-            c->sender = true;
-            add(std::move(c));
+            binary(me, "c2c:" + std::min(a, b) + ":" + std::max(a, b), "", true, static_cast<std::uint32_t>(p));
           }
         }
         BenchClient* first = plan.clients[plan.clients.size() - 2].get();
@@ -160,10 +168,21 @@ Plan build_plan(const BenchOptions& o) {
       worker = -1;
       break;
     case Scenario::kFanout: {
+      // MQTT: subscribers of one topic; binary: members of one Herald room (the publisher joins too).
       std::string topic = "chat/fanout/" + o.user_prefix;
-      for (int i = 0; i < o.clients; ++i) mqtt(user(i), topic, "", false);
+      std::string room = "fan" + o.user_prefix;
+      bool mq = o.protocol == Protocol::kMqtt;
+      for (int i = 0; i < o.clients; ++i) {
+        if (mq)
+          mqtt(user(i), topic, "", false);
+        else
+          binary(user(i), "", room, false, 0);
+      }
       worker = 0;
-      mqtt(o.user_prefix + "pub", "", topic, true);
+      if (mq)
+        mqtt(o.user_prefix + "pub", "", topic, true);
+      else
+        binary(o.user_prefix + "pub", "room:" + room, room, true, 0);
       worker = -1;
       plan.fanout_subscribers = o.clients;
       break;

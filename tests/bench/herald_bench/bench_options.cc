@@ -16,7 +16,7 @@ constexpr const char* kUsage = R"(herald-bench: drives many MQTT or Herald binar
 
   --scenario p2p|fanout|idle|reconnect
                                p2p: N pairs send to each other; fanout: 1 publisher, N subscribers
-                               of one topic; idle: N connections held, server RSS measured;
+                               of one topic (binary: N members of a Herald room); idle: N connections held, server RSS measured;
                                reconnect: N clients disconnect and reconnect in a loop (with
                                --topics im each reconnect also syncs: $im/sync until sync_end)
   --protocol mqtt|binary       mqtt: libmosquitto (external loop); binary: protocols/binary
@@ -136,8 +136,10 @@ BenchOptions parse_options(int argc, char** argv) {
     if (i + 1 >= argc) fail(name + " needs a value");
     it->second(argv[++i]);
   }
-  if (o.protocol == Protocol::kBinary && o.scenario != Scenario::kP2p)
-    fail("--protocol binary supports --scenario p2p only");
+  if (o.protocol == Protocol::kBinary && o.scenario != Scenario::kP2p && o.scenario != Scenario::kFanout)
+    fail("--protocol binary supports --scenario p2p and fanout (a Herald room) only");
+  if (o.protocol == Protocol::kBinary && o.scenario == Scenario::kFanout && o.binary_peer == BinaryPeer::kRelay)
+    fail("the relay pairs connections: no fanout");
   if (o.protocol == Protocol::kMqtt && o.topics == TopicMode::kIm && o.scenario == Scenario::kFanout)
     fail("--topics im supports p2p, idle and reconnect only");
   if (o.label.empty()) o.label = o.protocol == Protocol::kBinary && o.binary_peer == BinaryPeer::kRelay ? "relay" : "server";

@@ -192,9 +192,23 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
       const auto& ack = std::get<bin::ConnectAckFrame>(frame.body);
       if (ack.max_frame_size != 0) encode_.max_frame_size = ack.max_frame_size;
       max_version_ = ack.user_version;
-      worker->client_up(this);
+      if (spec_.room.empty()) {
+        worker->client_up(this);
+      } else {
+        bin::RoomOpFrame join;
+        join.op = bin::RoomOp::kJoin;
+        join.room.value = spec_.room;
+        join_request_ = next_request_++;
+        queue(bin::Frame{join_request_, false, std::move(join)});
+      }
       break;
     }
+    case bin::FrameType::kResult:
+      if (frame.request_id == join_request_ && join_request_ != 0) {
+        join_request_ = 0;
+        worker->client_up(this);
+      }
+      break;
     case bin::FrameType::kSend: {  // relay: the peer's message; answer as the server would
       auto& send = std::get<bin::SendFrame>(frame.body);
       deliver(send.body);
@@ -216,15 +230,21 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
     }
     case bin::FrameType::kPush: {
       const auto& push = std::get<bin::PushFrame>(frame.body);
+      bool versioned = false;
       for (const auto& entry : push.entries) {
         if (const auto* m = std::get_if<bin::MessageEntry>(&entry)) {
+          if (m->version == 0 && sender) continue;  // a room publisher's own message is not a delivery
           deliver(m->body);
+          versioned = versioned || m->version != 0;
           if (m->version > max_version_) max_version_ = m->version;
         } else if (const auto* s = std::get_if<bin::SignalEntry>(&entry); s != nullptr && s->version > max_version_) {
           max_version_ = s->version;
+          versioned = true;
         }
       }
       // One cumulative ack per PUSH (batch_ack): this device holds everything up to the newest version.
+      // Room entries (version 0) are not acked.
+      if (!versioned) break;
       bin::PushAckFrame ack;
       ack.up_to_version = max_version_;
       queue(bin::Frame{0, false, std::move(ack)});
@@ -249,7 +269,7 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
 
 bool BinaryBenchClient::send_one(std::uint64_t now) {
   bin::SendFrame send;
-  send.conv.value = spec_.conv.empty() ? "c2c:a:b" : spec_.conv;
+  send.conv.value = spec_.conv;
   send.cmid.value = spec_.cmid_prefix + std::to_string(++seq_);
   send.kind = bin::MessageKind::kText;
   std::string body = stamped_text(now, static_cast<std::size_t>(options_.payload));

@@ -15,7 +15,8 @@ namespace herald::bench {
 
 struct BinaryClientSpec {
   std::string user, device, token;  // Herald
-  std::string conv;                 // c2c:<a>:<b>
+  std::string conv;                 // where sends go: c2c:<a>:<b>, or room:<id> for fan-out
+  std::string room;                 // fan-out: join this room (ROOM_OP) before counting as up
   std::string bind_address;
   std::uint32_t pair_id = 0;        // relay
   std::string cmid_prefix;
@@ -51,6 +52,7 @@ class BinaryBenchClient final : public BenchClient {
   herald::binary::DecodeLimits limits_;
   herald::binary::EncodeOptions encode_;
   std::uint32_t next_request_ = 1;
+  std::uint32_t join_request_ = 0;  // the ROOM_OP join awaiting its RESULT
   std::uint64_t seq_ = 0;
   herald::binary::Version max_version_ = 0;
 };
