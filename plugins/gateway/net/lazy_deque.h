@@ -1,7 +1,8 @@
 // A FIFO with the part of std::deque's interface the gateway uses, holding no memory while empty.
 // libstdc++'s std::deque allocates a 512-byte node plus its map even when default constructed and
 // keeps a node after being drained; an idle MQTT connection has three such queues (write queue,
-// inbound publishes, session queue): ~1.7 KB of its ~3.5 KB (docs/performance.md, massif).
+// inbound publishes, session queue): ~1.7 KB of the ~7 KB it took on a fresh server
+// (docs/performance.md, massif).
 #pragma once
 
 #include <cstddef>
