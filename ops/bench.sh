@@ -5,7 +5,8 @@
 #
 #   ops/bench.sh [--quick] [--out DIR]     full run < 10 min, --quick < 2 min
 #
-# Results: DIR/<scenario>-<server>.json per run and DIR/bench.json (all runs, ratios, machine load).
+# Results: DIR/<scenario>-<server>.json per run, DIR/bench.json (all runs, ratios, machine load) and
+# DIR/bench.md (the same as Markdown tables, for docs/performance.md).
 # docs/performance.md explains the method and records the latest figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,4 +119,4 @@ bench reconnect-herald-im "$HERALD_PID" --label herald --topics im "${HMQTT[@]}"
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/python3 ops/bench/summarize.py "$OUT" --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
-    --nofile "$NOFILE" --quick "$QUICK"
+    --nofile "$NOFILE" --quick "$QUICK" --markdown "$OUT/bench.md"

@@ -12,6 +12,7 @@ ap.add_argument("--load-before", default="")
 ap.add_argument("--load-after", default="")
 ap.add_argument("--nofile", type=int, default=0)
 ap.add_argument("--quick", type=int, default=0)
+ap.add_argument("--markdown", default="", help="also write the tables as Markdown here (for docs/performance.md)")
 a = ap.parse_args()
 
 runs = {}
@@ -30,6 +31,10 @@ def get(name, *keys):
             return None
         v = v[k]
     return v
+
+
+def rounded(x):
+    return round(x) if x is not None else None
 
 
 def ratio(x, y):
@@ -63,8 +68,8 @@ ratios = {
     "binary_p2p_herald_over_relay": ratio(get("binary-herald", "msgs_per_s"), get("binary-relay", "msgs_per_s")),
     "reconnect_herald_im_over_mosquitto": ratio(get("reconnect-herald-im", "msgs_per_s"),
                                                 get("reconnect-mosquitto", "msgs_per_s")),
-    "idle_rss_per_connection_herald_b": get("idle-herald", "server", "rss_per_connection_b"),
-    "idle_rss_per_connection_mosquitto_b": get("idle-mosquitto", "server", "rss_per_connection_b"),
+    "idle_rss_per_connection_herald_b": rounded(get("idle-herald", "server", "rss_per_connection_b")),
+    "idle_rss_per_connection_mosquitto_b": rounded(get("idle-mosquitto", "server", "rss_per_connection_b")),
     "idle_connections_held": get("idle-herald", "connected"),
 }
 targets = {  # (acceptance, target, higher is better)
@@ -96,3 +101,25 @@ summary = {
 with open(os.path.join(a.out, "bench.json"), "w") as f:
     json.dump(summary, f, indent=2)
 print(f"  wrote {os.path.join(a.out, 'bench.json')}")
+
+if a.markdown:
+    md = ["| run | connections | msgs/s | deliveries/s | p50 ms | p90 ms | p99 ms | p999 ms | errors | lost | server CPU | server RSS MB |",
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, r in runs.items():
+        lat, srv = r.get("latency_us", {}), r.get("server", {})
+        if r["scenario"] == "idle":
+            md.append(f"| {name} | {r['connected']} | | | | | | | {r['errors']} | | | {srv.get('rss_kb', 0) / 1024:.0f} "
+                      f"({srv.get('rss_per_connection_b', 0):.0f} B per connection) |")
+            continue
+        md.append(f"| {name} | {r['connections']} | {r['msgs_per_s']:.0f} | {r['deliveries_per_s']:.0f} | "
+                  f"{lat.get('p50', 0) / 1000:.2f} | {lat.get('p90', 0) / 1000:.2f} | {lat.get('p99', 0) / 1000:.2f} | "
+                  f"{lat.get('p999', 0) / 1000:.2f} | {r['errors']} | {r['lost']} | {srv.get('cpu_pct', 0):.0f} % | "
+                  f"{srv.get('rss_kb', 0) / 1024:.0f} |")
+    md += ["", "| ratio | value |", "| --- | --- |"]
+    for k, v in ratios.items():
+        md.append(f"| {k} | {v if v is not None else 'n/a'} |")
+    md.append("")
+    md.append(f"Load average (1, 5, 15 min): {a.load_before} before, {a.load_after} after.")
+    with open(a.markdown, "w") as f:
+        f.write("\n".join(md) + "\n")
+    print(f"  wrote {a.markdown}")
