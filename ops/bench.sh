@@ -33,9 +33,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 
 if [ "$QUICK" = 1 ]; then
-  WARMUP=1; DURATION=3; PAIRS=100; FANOUT=1000; IDLE=2000; BIN_PAIRS=100; RECONNECT=200
+  WARMUP=1; DURATION=3; PAIRS=100; FANOUT=1000; IDLE=2000; BIN_PAIRS=100; RECONNECT=200; GROUP=100; SENDERS=4
 else
-  WARMUP=2; DURATION=10; PAIRS=500; FANOUT=10000; IDLE=100000; BIN_PAIRS=500; RECONNECT=1000
+  WARMUP=2; DURATION=10; PAIRS=500; FANOUT=10000; IDLE=100000; BIN_PAIRS=500; RECONNECT=1000; GROUP=500; SENDERS=10
 fi
 IDLE_MAX=$((NOFILE - 1000))
 [ "$IDLE" -gt "$IDLE_MAX" ] && IDLE=$IDLE_MAX
@@ -114,6 +114,8 @@ bench fanout-herald "$HERALD_PID" --label herald "${HMQTT[@]}" --scenario fanout
 bench fanout-herald-room "$HERALD_PID" --label herald --protocol binary --port "$HERALD_BIN" --scenario fanout --clients "$FANOUT"
 bench binary-herald "$HERALD_PID" --label herald --protocol binary --port "$HERALD_BIN" --scenario p2p --clients "$BIN_PAIRS"
 bench binary-relay "$RELAY_PID" --label relay --protocol binary --peer relay --port "$RELAY_PORT" --scenario p2p --clients "$BIN_PAIRS"
+bench group-herald "$HERALD_PID" --label herald --protocol binary --port "$HERALD_BIN" --scenario group \
+    --clients "$GROUP" --senders "$SENDERS" --fanout-window $((2 * SENDERS))
 bench reconnect-mosquitto "$MOSQ_PID" --label mosquitto "${MOSQ[@]}" --scenario reconnect --clients "$RECONNECT"
 bench reconnect-herald-im "$HERALD_PID" --label herald --topics im "${HMQTT[@]}" --scenario reconnect --clients "$RECONNECT"
 

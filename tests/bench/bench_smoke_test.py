@@ -66,6 +66,11 @@ class BenchSmokeTest(unittest.TestCase):
                        "--clients", "5")
         self.assertEqual(r["delivered"], r["sent"] * 5)
 
+    def test_binary_group(self):
+        r = self.bench("grp", "--protocol", "binary", "--port", str(self.server.ports["bin"]), "--scenario", "group",
+                       "--clients", "6", "--senders", "2")
+        self.assertEqual(r["delivered"], r["sent"] * 5)  # every other member, system notices not counted
+
     def test_binary_p2p(self):
         r = self.bench("bin", "--protocol", "binary", "--port", str(self.server.ports["bin"]), "--scenario", "p2p",
                        "--clients", "3")

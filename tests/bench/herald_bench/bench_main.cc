@@ -82,6 +82,7 @@ const char* scenario_name(Scenario s) {
     case Scenario::kFanout: return "fanout";
     case Scenario::kIdle: return "idle";
     case Scenario::kReconnect: return "reconnect";
+    case Scenario::kGroup: return "group";
   }
   return "?";
 }
@@ -89,6 +90,7 @@ const char* scenario_name(Scenario s) {
 std::string mode_name(const BenchOptions& o) {
   if (o.protocol == Protocol::kBinary) {
     if (o.scenario == Scenario::kFanout) return "room";
+    if (o.scenario == Scenario::kGroup) return "group";
     return o.binary_peer == BinaryPeer::kRelay ? "relay" : "im";
   }
   return o.topics == TopicMode::kIm ? "im" : "plain";
@@ -129,8 +131,12 @@ Plan build_plan(const BenchOptions& o) {
     add(std::move(c));
   };
   auto binary = [&](const std::string& u, const std::string& conv, const std::string& room, bool sender,
-                    std::uint32_t pair) {
+                    std::uint32_t pair, const std::vector<std::string>& create_group = {}) {
     BinaryClientSpec s;
+    if (!create_group.empty()) {
+      s.group = conv.substr(6);  // "group:<id>"
+      s.members = create_group;
+    }
     s.user = u;
     s.device = device(u);
     s.token = mint.token(u);
@@ -185,6 +191,21 @@ Plan build_plan(const BenchOptions& o) {
         binary(o.user_prefix + "pub", "room:" + room, room, true, 0);
       worker = -1;
       plan.fanout_subscribers = o.clients;
+      break;
+    }
+    case Scenario::kGroup: {
+      // Member 0 creates the group with everyone; the senders live on worker 0 so the fan-out gate
+      // (messages not yet delivered to every other member) sees all of them.
+      std::string conv = "group:grp" + o.user_prefix;
+      std::vector<std::string> others;
+      for (int i = 1; i < o.clients; ++i) others.push_back(user(i));
+      for (int i = 0; i < o.clients; ++i) {
+        bool sends = i < o.senders;
+        worker = sends ? 0 : -1;
+        binary(user(i), conv, "", sends, 0, i == 0 ? others : std::vector<std::string>{});
+      }
+      worker = -1;
+      plan.fanout_subscribers = o.clients - 1;
       break;
     }
     case Scenario::kIdle:

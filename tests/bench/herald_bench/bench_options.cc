@@ -16,7 +16,8 @@ constexpr const char* kUsage = R"(herald-bench: drives many MQTT or Herald binar
 
   --scenario p2p|fanout|idle|reconnect
                                p2p: N pairs send to each other; fanout: 1 publisher, N subscribers
-                               of one topic (binary: N members of a Herald room); idle: N connections held, server RSS measured;
+                               of one topic (binary: N members of a Herald room); group (binary):
+                               an N-member Herald group, --senders S of them sending; idle: N connections held, server RSS measured;
                                reconnect: N clients disconnect and reconnect in a loop (with
                                --topics im each reconnect also syncs: $im/sync until sync_end)
   --protocol mqtt|binary       mqtt: libmosquitto (external loop); binary: protocols/binary
@@ -24,7 +25,9 @@ constexpr const char* kUsage = R"(herald-bench: drives many MQTT or Herald binar
   --peer herald|relay          binary: Herald, or the raw relay (tests/bench/relay)
   --label NAME                 server name in the report
   --host A --port P            server address (default 127.0.0.1:1883)
-  --clients N                  pairs (p2p), subscribers (fanout), connections (idle); default 100
+  --clients N                  pairs (p2p), subscribers (fanout), members (group), connections
+                               (idle, reconnect); default 100
+  --senders S                  group: members that send (default 4)
   --threads N                  event-loop threads (default 2)
   --rate R                     total messages/s offered; 0 = maximum within the window (default)
   --window W                   unacknowledged sends per sender (default 8)
@@ -85,7 +88,8 @@ BenchOptions parse_options(int argc, char** argv) {
   const std::map<std::string, Setter> setters = {
       {"--scenario", [&](const std::string& v) {
          o.scenario = to_enum<Scenario>("--scenario", v, {{"p2p", Scenario::kP2p}, {"fanout", Scenario::kFanout},
-                                                          {"idle", Scenario::kIdle}, {"reconnect", Scenario::kReconnect}});
+                                                          {"group", Scenario::kGroup}, {"idle", Scenario::kIdle},
+                                                          {"reconnect", Scenario::kReconnect}});
        }},
       {"--protocol", [&](const std::string& v) {
          o.protocol = to_enum<Protocol>("--protocol", v, {{"mqtt", Protocol::kMqtt}, {"binary", Protocol::kBinary}});
@@ -100,6 +104,7 @@ BenchOptions parse_options(int argc, char** argv) {
       {"--host", [&](const std::string& v) { o.host = v; }},
       {"--port", [&](const std::string& v) { o.port = static_cast<std::uint16_t>(to_int("--port", v, 1, 65535)); }},
       {"--clients", [&](const std::string& v) { o.clients = to_int("--clients", v, 1, 1000000); }},
+      {"--senders", [&](const std::string& v) { o.senders = to_int("--senders", v, 1, 1000000); }},
       {"--threads", [&](const std::string& v) { o.threads = to_int("--threads", v, 1, 64); }},
       {"--rate", [&](const std::string& v) { o.rate = to_number("--rate", v, 0, 1e9); }},
       {"--window", [&](const std::string& v) { o.window = to_int("--window", v, 1, 65535); }},
@@ -136,8 +141,13 @@ BenchOptions parse_options(int argc, char** argv) {
     if (i + 1 >= argc) fail(name + " needs a value");
     it->second(argv[++i]);
   }
-  if (o.protocol == Protocol::kBinary && o.scenario != Scenario::kP2p && o.scenario != Scenario::kFanout)
-    fail("--protocol binary supports --scenario p2p and fanout (a Herald room) only");
+  if (o.protocol == Protocol::kBinary && o.scenario != Scenario::kP2p && o.scenario != Scenario::kFanout &&
+      o.scenario != Scenario::kGroup)
+    fail("--protocol binary supports --scenario p2p, fanout (a Herald room) and group only");
+  if (o.scenario == Scenario::kGroup && (o.protocol != Protocol::kBinary || o.binary_peer != BinaryPeer::kHerald))
+    fail("--scenario group needs --protocol binary against Herald");
+  if (o.scenario == Scenario::kGroup && (o.clients < 2 || o.senders > o.clients))
+    fail("--scenario group needs --clients >= 2 and --senders <= --clients");
   if (o.protocol == Protocol::kBinary && o.scenario == Scenario::kFanout && o.binary_peer == BinaryPeer::kRelay)
     fail("the relay pairs connections: no fanout");
   if (o.protocol == Protocol::kMqtt && o.topics == TopicMode::kIm && o.scenario == Scenario::kFanout)

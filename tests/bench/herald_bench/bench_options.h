@@ -7,7 +7,7 @@
 
 namespace herald::bench {
 
-enum class Scenario { kP2p, kFanout, kIdle, kReconnect };
+enum class Scenario { kP2p, kFanout, kGroup, kIdle, kReconnect };
 enum class Protocol { kMqtt, kBinary };
 // MQTT topics: plain pub/sub topics (any broker), or Herald's IM path ($im/send/c2c, $im/inbox).
 enum class TopicMode { kPlain, kIm };
@@ -23,7 +23,8 @@ struct BenchOptions {
   std::string label;          // the server's name in the report (herald, mosquitto, relay)
   std::string host = "127.0.0.1";
   std::uint16_t port = 1883;
-  int clients = 100;          // p2p: pairs; fanout: subscribers; idle: connections
+  int clients = 100;          // p2p: pairs; fanout: subscribers; group: members; idle: connections
+  int senders = 4;            // group: members that send
   int threads = 2;
   double rate = 0;            // messages/s offered in total; 0 = as fast as the window allows
   int window = 8;             // unacknowledged sends per sender

@@ -192,7 +192,15 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
       const auto& ack = std::get<bin::ConnectAckFrame>(frame.body);
       if (ack.max_frame_size != 0) encode_.max_frame_size = ack.max_frame_size;
       max_version_ = ack.user_version;
-      if (spec_.room.empty()) {
+      if (!spec_.group.empty()) {
+        bin::GroupOpFrame create;
+        create.op = bin::GroupOp::kCreate;
+        create.group.value = spec_.group;
+        create.name = spec_.group;
+        for (const auto& m : spec_.members) create.members.push_back(bin::UserId{m});
+        join_request_ = next_request_++;
+        queue(bin::Frame{join_request_, false, std::move(create)});
+      } else if (spec_.room.empty()) {
         worker->client_up(this);
       } else {
         bin::RoomOpFrame join;
@@ -233,8 +241,9 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
       bool versioned = false;
       for (const auto& entry : push.entries) {
         if (const auto* m = std::get_if<bin::MessageEntry>(&entry)) {
-          if (m->version == 0 && sender) continue;  // a room publisher's own message is not a delivery
-          deliver(m->body);
+          // A room publisher's own message, and server notices (group created ...), are not deliveries.
+          bool counted = !(m->version == 0 && sender) && m->kind != bin::MessageKind::kSystem;
+          if (counted) deliver(m->body);
           versioned = versioned || m->version != 0;
           if (m->version > max_version_) max_version_ = m->version;
         } else if (const auto* s = std::get_if<bin::SignalEntry>(&entry); s != nullptr && s->version > max_version_) {
@@ -255,7 +264,7 @@ void BinaryBenchClient::handle(bin::Frame& frame) {
       break;
     case bin::FrameType::kError: {
       const auto& err = std::get<bin::ErrorFrame>(frame.body);
-      if (!up) return lost("CONNECT refused: " + err.text);
+      if (!up) return lost((join_request_ != 0 ? "room join / group create refused: " : "CONNECT refused: ") + err.text);
       worker->error("ERROR " + std::to_string(err.code) + ": " + err.text);
       worker->acked(this);  // the send is answered; keep the window moving
       break;

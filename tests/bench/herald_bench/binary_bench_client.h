@@ -17,6 +17,8 @@ struct BinaryClientSpec {
   std::string user, device, token;  // Herald
   std::string conv;                 // where sends go: c2c:<a>:<b>, or room:<id> for fan-out
   std::string room;                 // fan-out: join this room (ROOM_OP) before counting as up
+  std::string group;                // group owner: create this group with `members` before counting as up
+  std::vector<std::string> members;
   std::string bind_address;
   std::uint32_t pair_id = 0;        // relay
   std::string cmid_prefix;

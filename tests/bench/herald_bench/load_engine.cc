@@ -1,7 +1,7 @@
 // Worker loops: start connections a bounded number at a time, dispatch epoll events to clients, and
 // decide when senders send: keep every sender's window full (maximum rate), spend a token bucket
-// round-robin over senders (target rate), or, for fan-out, publish only while few messages are still
-// on their way to all subscribers (so no broker queue overflows and drops).
+// round-robin over senders (target rate), or, for fan-out and groups, publish only while few messages
+// are still on their way to all receivers (so no broker queue overflows and drops).
 #include "load_engine.h"
 
 #include <time.h>
@@ -181,13 +181,18 @@ void Worker::pace(std::uint64_t now) {
   if (shared_.fanout_subscribers > 0) {
     auto subs = static_cast<std::uint64_t>(shared_.fanout_subscribers);
     std::uint64_t done = shared_.totals().delivered / subs;
-    for (BenchClient* p : senders_) {
-      while (fanout_published_ < done + static_cast<std::uint64_t>(o.fanout_window)) {
-        if (o.rate > 0 && tokens_ < 1) return;
-        if (!try_send(p, now)) break;
-        if (o.rate > 0) tokens_ -= 1;
-        ++fanout_published_;
+    std::size_t stalled = 0;  // round-robin over the senders (group: several members send)
+    while (fanout_published_ < done + static_cast<std::uint64_t>(o.fanout_window) && stalled < senders_.size()) {
+      if (o.rate > 0 && tokens_ < 1) return;
+      BenchClient* p = senders_[rr_];
+      rr_ = (rr_ + 1) % senders_.size();
+      if (!try_send(p, now)) {
+        ++stalled;
+        continue;
       }
+      stalled = 0;
+      if (o.rate > 0) tokens_ -= 1;
+      ++fanout_published_;
     }
     return;
   }
