@@ -95,7 +95,7 @@ bench() {  # bench NAME SERVER_PID ARGS...: one herald-bench run, JSON to $OUT/N
       --jwt-secret-file "$RUN/jwt.secret" --server-pid "$pid" --json "$OUT/$name.json" "$@" \
     || echo "ops/bench.sh: $name failed (exit $?)"
 }
-peak() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["msgs_per_s"])' "$1"; }
+peak() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["msgs_per_s"])' "$1" 2>/dev/null || echo 0; }
 
 MOSQ=(--host 127.0.0.1 --port "$MOSQ_PORT")
 HMQTT=(--host 127.0.0.1 --port "$HERALD_MQTT")
