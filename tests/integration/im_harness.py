@@ -7,6 +7,7 @@ import queue
 import socket
 import threading
 import time
+import unittest
 
 from herald_process import HeraldServer
 
@@ -17,10 +18,12 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", plugins="",
-                 stages=("im.store", "im.route")):
-        """plugins: YAML list items appended to `plugins:` (e.g. another plugin and its config);
-        stages: the inbound pipeline's stages in order."""
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
+                 before_store=(), after_store=(), mqtt_pipeline=()):
+        """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
+        after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
+        auth callback for the gateway (behind its circuit breaker); mqtt_pipeline: stage names of a
+        pipeline `mqtt_in` that plain MQTT publishes run through."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -45,6 +48,7 @@ plugins:
       auth:
         jwt:
           secrets: ["{SECRET}"]
+{f'        http: {{url: "{auth_http_url}"}}' if auth_http_url else ""}
       acl:
         default: deny
         rules:
@@ -53,10 +57,12 @@ plugins:
         max_inflight: 1000
         max_queued: 100000
         receive_maximum: 1000
+{"        pipeline: mqtt_in" if mqtt_pipeline else ""}
 {plugins}
 pipelines:
   inbound:
-""" + "".join(f"    - stage: {stage}\n" for stage in stages))
+""" + "".join(f"    - stage: {s}\n" for s in (*before_store, "im.store", *after_store, "im.route"))
+              + ("  mqtt_in:\n" + "".join(f"    - stage: {s}\n" for s in mqtt_pipeline) if mqtt_pipeline else ""))
         self._tokens = {}
 
     def start(self):
@@ -194,3 +200,26 @@ class ImDevice:
             since = end["version"]
             if not end.get("more"):
                 return got, since, ends
+
+
+class ImServerTestCase(unittest.TestCase):
+    """A test class sharing one ImServer (cls.server, in cls.tmp, set up by the subclass's setUpClass):
+    stops it and checks its exit code afterwards; dev() devices are disconnected after each test."""
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        cls.tmp.cleanup()
+        assert code == 0, f"herald exit code {code}"
+
+    def setUp(self):
+        self.devices = []
+
+    def tearDown(self):
+        for d in self.devices:
+            d.disconnect()
+
+    def dev(self, user, device, **kw):
+        d = self.server.device(user, device, **kw)
+        self.devices.append(d)
+        return d

@@ -124,6 +124,16 @@ class ConfigSection {
     return true;
   }
 
+  // A rate such as "10/s", "600/m" or "5000/h", as events per second (greater than zero).
+  bool rate(std::string_view key, double& per_second) const {
+    auto v = scalar(key);
+    if (!v) return false;
+    auto r = config_values::parse_rate_per_second(*v);
+    if (!r || !(*r > 0)) return fail(key, "expected a rate such as \"10/s\" or \"600/m\", got \"" + *v + "\"");
+    per_second = *r;
+    return true;
+  }
+
   // A fraction in (0, 1], e.g. a failure rate.
   bool fraction(std::string_view key, double& out) const {
     auto v = scalar(key);

@@ -142,6 +142,17 @@ HttpResponse group_op(ImService& im, const HttpRequest& req, std::string_view op
   return run(im, s, "group/" + std::string(op), fields, s.user, ok_status);
 }
 
+// A group operation taking `key` from the body and, when the route has {user}, that member.
+HttpResponse group_op_with(ImService& im, const HttpRequest& req, std::string_view op, const char* key) {
+  HttpResponse err;
+  auto obj = body_object(req, &err);
+  if (!obj) return err;
+  Json fields = Json::object();
+  if (auto user = req.param("user")) fields["members"] = Json::array({*user});
+  if (obj->contains(key)) fields[key] = (*obj)[key];
+  return group_op(im, req, op, fields);
+}
+
 Json members_of(const Json& obj, HttpResponse* err) {
   auto it = obj.find("members");
   if (it == obj.end() || !it->is_array() || it->empty()) {
@@ -211,32 +222,12 @@ void add_admin_routes(const sdk::Host& host, ImService& im) {
     return group_op(*svc, req, "remove_members", Json{{"members", Json::array({*req.param("user")})}});
   });
   host.http_route("PUT", "/v1/groups/{group}/members/{user}/role",
-                  "set a role: {role: owner|admin|member}; owner transfers ownership", [svc](const HttpRequest& req) {
-                    HttpResponse err;
-                    auto obj = body_object(req, &err);
-                    if (!obj) return err;
-                    Json fields{{"members", Json::array({*req.param("user")})}};
-                    if (obj->contains("role")) fields["role"] = (*obj)["role"];
-                    return group_op(*svc, req, "set_role", fields);
-                  });
+                  "set a role: {role: owner|admin|member}; owner transfers ownership",
+                  [svc](const HttpRequest& req) { return group_op_with(*svc, req, "set_role", "role"); });
   host.http_route("PUT", "/v1/groups/{group}/members/{user}/mute", "mute a member until {mute_until} ms (0 unmutes)",
-                  [svc](const HttpRequest& req) {
-                    HttpResponse err;
-                    auto obj = body_object(req, &err);
-                    if (!obj) return err;
-                    Json fields{{"members", Json::array({*req.param("user")})}};
-                    if (obj->contains("mute_until")) fields["mute_until"] = (*obj)["mute_until"];
-                    return group_op(*svc, req, "mute_member", fields);
-                  });
+                  [svc](const HttpRequest& req) { return group_op_with(*svc, req, "mute_member", "mute_until"); });
   host.http_route("PUT", "/v1/groups/{group}/mute", "mute everyone but owner and admins until {mute_until} ms",
-                  [svc](const HttpRequest& req) {
-                    HttpResponse err;
-                    auto obj = body_object(req, &err);
-                    if (!obj) return err;
-                    Json fields = Json::object();
-                    if (obj->contains("mute_until")) fields["mute_until"] = (*obj)["mute_until"];
-                    return group_op(*svc, req, "mute_all", fields);
-                  });
+                  [svc](const HttpRequest& req) { return group_op_with(*svc, req, "mute_all", "mute_until"); });
 
   // Rooms live in memory: membership comes from joins; the admin API looks, speaks (POST
   // /v1/messages with conv room:<id>) and closes.

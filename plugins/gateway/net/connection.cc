@@ -173,6 +173,7 @@ void Connection::flush() {
   if (state_ != State::kOpen && state_ != State::kClosing) return;
   bool blocked = ssl_ ? write_tls() : write_plain();
   if (state_ == State::kClosed) return;
+  if (!blocked) queue_.release_if_empty();
   after_write(blocked);
 }
 

@@ -5,13 +5,13 @@
 
 #include <openssl/ssl.h>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "herald/sdk.hpp"
+#include "net/lazy_deque.h"
 #include "net/listener_runtime.h"
 #include "net/transport.h"
 
@@ -98,7 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool handshake_wants_write_ = false;
   bool flush_scheduled_ = false;
   bool notify_writable_ = false;
-  std::deque<std::string> queue_;
+  LazyDeque<std::string> queue_;  // released when drained: most connections are idle most of the time
   size_t head_offset_ = 0;  // bytes of queue_.front() already written
   size_t queued_ = 0;
   size_t tls_retry_len_ = 0;  // SSL_write must be retried with the same length after WANT_*

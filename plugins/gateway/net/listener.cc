@@ -72,29 +72,71 @@ void Listener::pause_after_fd_exhaustion() {
 void Listener::on_acceptable(size_t index) {
   auto& rt = *runtime_;
   for (int i = 0; i < kAcceptBatch && index < fds_.size(); ++i) {
-    int fd = ::accept4(fds_[index], nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof(peer);
+    int fd = ::accept4(fds_[index], reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_after_fd_exhaustion();
       return;
     }
     rt.metrics.accepted.add();
+    if (!admit(peer)) {
+      rt.metrics.refused_connection_rate.add();
+      ::close(fd);
+      continue;
+    }
     if (rt.sockets.fetch_add(1, std::memory_order_relaxed) >= rt.config.max_connections) {
       rt.sockets.fetch_sub(1, std::memory_order_relaxed);
       rt.metrics.refused_max_connections.add();
       ::close(fd);
       continue;
     }
-    hand_over(fd);
+    hand_over(fd, peer);
   }
 }
 
-void Listener::hand_over(int fd) {
+bool Listener::admit(const sockaddr_storage& peer) {
+  const auto& cfg = runtime_->config;
+  if (cfg.connection_rate <= 0 && cfg.connection_rate_per_ip <= 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  auto burst = [](double rate, uint32_t configured) {
+    return configured ? static_cast<double>(configured) : std::max(1.0, rate);
+  };
+  std::string ip;
+  std::string text = format_address(peer, &ip);
+  bool ok = true;
+  const char* which = "";
+  if (cfg.connection_rate_per_ip > 0) {
+    auto it = per_ip_.find(ip);
+    if (it == per_ip_.end()) {
+      if (per_ip_.size() >= 65536) {  // bounded: forget addresses whose bucket is full again ...
+        std::erase_if(per_ip_, [&](const auto& kv) { return kv.second.full_at(now); });
+        if (per_ip_.size() >= 262144) per_ip_.clear();  // ... and never hold more than ~30 MB of them
+      }
+      it = per_ip_.emplace(ip, sdk::TokenBucket(cfg.connection_rate_per_ip,
+                                                burst(cfg.connection_rate_per_ip, cfg.connection_burst_per_ip), now))
+               .first;
+    }
+    ok = it->second.try_take(now).allowed;
+    which = "connection_rate_per_ip";
+  }
+  if (ok && cfg.connection_rate > 0) {
+    if (!rate_) rate_.emplace(cfg.connection_rate, burst(cfg.connection_rate, cfg.connection_burst), now);
+    ok = rate_->try_take(now).allowed;
+    which = "connection_rate";
+  }
+  if (!ok && now - last_rate_warning_ > std::chrono::seconds(10)) {  // one line per burst, not per socket
+    last_rate_warning_ = now;
+    host_.warn("listener " + cfg.name + ": " + which + " exceeded (latest from " + text +
+               "); closing new sockets at accept until it recovers");
+  }
+  return ok;
+}
+
+void Listener::hand_over(int fd, const sockaddr_storage& peer) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_storage peer{};
-  socklen_t len = sizeof(peer);
-  getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len);
   ConnectionInfo info;
   info.id = next_connection_id();
   info.peer = format_address(peer, &info.peer_ip);

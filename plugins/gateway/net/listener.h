@@ -2,10 +2,16 @@
 // accepted sockets dealt round-robin to every loop.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include <sys/socket.h>
+
+#include "herald/rate_buckets.hpp"
 
 #include "herald/sdk.hpp"
 #include "net/listener_runtime.h"
@@ -30,7 +36,9 @@ class Listener {
 
  private:
   void on_acceptable(size_t index);
-  void hand_over(int fd);
+  // connection_rate / connection_rate_per_ip: whether a socket from `ip` may be accepted now.
+  bool admit(const sockaddr_storage& peer);
+  void hand_over(int fd, const sockaddr_storage& peer);
   void pause_after_fd_exhaustion();
 
   sdk::Host host_;
@@ -42,6 +50,10 @@ class Listener {
   std::vector<sdk::FdWatch> watches_;
   sdk::Timer resume_;
   uint32_t next_loop_ = 0;
+  // Accept-rate buckets; only the home loop touches them.
+  std::optional<sdk::TokenBucket> rate_;
+  std::unordered_map<std::string, sdk::TokenBucket> per_ip_;
+  std::chrono::steady_clock::time_point last_rate_warning_{};
 };
 
 }  // namespace herald::gateway

@@ -9,6 +9,8 @@ ListenerMetrics ListenerMetrics::create(const sdk::Host& host, const ListenerCon
   m.accepted = host.counter("herald_gateway_accepted_total", "Client sockets accepted", {{"listener", l}});
   m.refused_max_connections = host.counter("herald_gateway_refused_total", "Client sockets or requests refused",
                                            {{"listener", l}, {"reason", "max_connections"}});
+  m.refused_connection_rate = host.counter("herald_gateway_refused_total", "Client sockets or requests refused",
+                                           {{"listener", l}, {"reason", "connection_rate"}});
   m.refused_handshake = host.counter("herald_gateway_refused_total", "Client sockets or requests refused",
                                      {{"listener", l}, {"reason", "handshake"}});
   m.bytes_received = host.counter("herald_gateway_bytes_received_total", "Bytes read from clients (after TLS)",

@@ -20,6 +20,7 @@ uint64_t next_connection_id();
 struct ListenerMetrics {
   sdk::Metric accepted;
   sdk::Metric refused_max_connections;
+  sdk::Metric refused_connection_rate;  // connection_rate or connection_rate_per_ip
   sdk::Metric refused_handshake;  // WebSocket upgrade or HTTP request refused before a transport opened
   sdk::Metric bytes_received;
   sdk::Metric bytes_sent;

@@ -58,7 +58,8 @@ ListenerConfig parse_listener_config(const YAML::Node& node, std::string_view pa
     return c;
   }
   r.allow_keys({"name", "protocol", "transport", "bind", "tls", "max_connections", "max_packet_size",
-                "max_write_queue", "handshake_timeout", "websocket", "tunnel", "allow_anonymous"});
+                "max_write_queue", "handshake_timeout", "websocket", "tunnel", "allow_anonymous", "connection_rate",
+                "connection_burst", "connection_rate_per_ip", "connection_burst_per_ip"});
   r.string("name", c.name);
   if (c.name.empty()) r.error("name", "missing required key");
   r.choice("protocol", c.protocol, {{"mqtt", ListenerProtocol::kMqtt}, {"binary", ListenerProtocol::kBinary}});
@@ -72,6 +73,10 @@ ListenerConfig parse_listener_config(const YAML::Node& node, std::string_view pa
   r.size("max_write_queue", c.max_write_queue, 0, UINT64_MAX);
   read_milliseconds(r, "handshake_timeout", c.handshake_timeout_ms);
   r.boolean("allow_anonymous", c.allow_anonymous);
+  r.rate("connection_rate", c.connection_rate);
+  r.integer("connection_burst", c.connection_burst, 1, 1000000);
+  r.rate("connection_rate_per_ip", c.connection_rate_per_ip);
+  r.integer("connection_burst_per_ip", c.connection_burst_per_ip, 1, 1000000);
   if (auto tls = r.child("tls"); tls.present()) {
     tls.allow_keys({"cert", "key", "client_ca", "require_client_cert"});
     tls.string("cert", c.tls.cert);

@@ -50,6 +50,12 @@ struct ListenerConfig {
   WebSocketConfig websocket;
   TunnelConfig tunnel;
   bool allow_anonymous = false;  // passed to the handler in ConnectionInfo
+  // New sockets per second (token buckets; 0: unlimited), for the whole listener and per client IP.
+  // Beyond them a socket is closed at accept, before any TLS or protocol work (reconnect storms, floods).
+  double connection_rate = 0;
+  uint32_t connection_burst = 0;  // 0: max(1, rate per second)
+  double connection_rate_per_ip = 0;
+  uint32_t connection_burst_per_ip = 0;
 
   // The effective WebSocket path and subprotocols (protocol-specific defaults applied).
   std::string ws_path() const;

@@ -43,7 +43,7 @@ class Server(ImServer):
                          im_config=f"      groups: {{write_diffusion_max: {WD_MAX}, max_members: 100000}}\n"
                                    f"      storage: {{file: im.db, synchronous: normal}}",
                          plugins="  - name: unread\n    config: {check_on_start: true}",
-                         stages=("im.store", "unread", "im.route"))
+                         after_store=("unread",))
         self.db = os.path.join(workdir, "var", "im.db")
 
     def start(self):

@@ -255,7 +255,7 @@ void MqttConnection::handle_connect(m::Connect&& c) {
       return refuse(m::ReasonCode::kRetainNotSupported, ConnectResultLabel::kOther);
     will_delay_ = c.will->properties.will_delay_interval.value_or(0);
     c.will->properties.will_delay_interval.reset();
-    will_ = std::move(c.will);
+    will_ = std::make_unique<m::Will>(std::move(*c.will));
   }
   if (!c.username && !info.allow_anonymous)
     return refuse(m::ReasonCode::kNotAuthorized, ConnectResultLabel::kNotAuthorized, "anonymous access is not allowed");
@@ -599,6 +599,7 @@ void MqttConnection::start_inbound(const std::shared_ptr<Inbound>& item) {
     std::shared_ptr<BrokerCore> core = core_;
     std::string_view payload(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
     core_->gate->submit(f, payload, loop_, [weak, item, core](GateResult g) {
+      if (g.payload) item->publish.payload.assign(g.payload->begin(), g.payload->end());  // rewritten by a stage
       item->done = true;
       item->accepted = g.accepted;
       item->reason = g.reason;
@@ -738,28 +739,30 @@ void MqttConnection::handle_unsubscribe(m::Unsubscribe&& u) {
 bool MqttConnection::send_publish(const OutMsg& out) {
   if (!transport_) return false;
   const Message& msg = *out.msg;
-  scratch_.topic.assign(msg.topic);
-  scratch_.payload.assign(msg.payload.begin(), msg.payload.end());
-  scratch_.qos = out.qos;
-  scratch_.retain = out.retain;
-  scratch_.dup = out.sent_once && out.qos != m::QoS::kAtMostOnce;
-  scratch_.packet_id = out.qos == m::QoS::kAtMostOnce ? 0 : out.packet_id;
+  if (!scratch_) scratch_ = std::make_unique<m::Publish>();  // idle connections never need one
+  m::Publish& scratch = *scratch_;
+  scratch.topic.assign(msg.topic);
+  scratch.payload.assign(msg.payload.begin(), msg.payload.end());
+  scratch.qos = out.qos;
+  scratch.retain = out.retain;
+  scratch.dup = out.sent_once && out.qos != m::QoS::kAtMostOnce;
+  scratch.packet_id = out.qos == m::QoS::kAtMostOnce ? 0 : out.packet_id;
   if (version_ == m::ProtocolVersion::v5) {
-    scratch_.properties = msg.properties;
-    scratch_.properties.subscription_identifiers = out.sub_ids;
+    scratch.properties = msg.properties;
+    scratch.properties.subscription_identifiers = out.sub_ids;
     if (msg.expiry_at_ms) {
       const uint64_t now = wall_ms();
       const uint64_t left = msg.expiry_at_ms > now ? (msg.expiry_at_ms - now + 999) / 1000 : 1;
-      scratch_.properties.message_expiry_interval = static_cast<uint32_t>(std::min<uint64_t>(left, 0xFFFFFFFFu));
+      scratch.properties.message_expiry_interval = static_cast<uint32_t>(std::min<uint64_t>(left, 0xFFFFFFFFu));
     }
-  } else if (!scratch_.properties.empty()) {
-    scratch_.properties = {};
+  } else if (!scratch.properties.empty()) {
+    scratch.properties = {};
   }
   out_.clear();
   m::EncodeOptions o;
   o.max_packet_size = client_max_packet_;
   // [MQTT-3.1.2-25]: a PUBLISH larger than the client's Maximum Packet Size is discarded.
-  if (m::encode(scratch_, version_, out_, o) != m::EncodeError::kNone) return false;
+  if (m::encode(scratch, version_, out_, o) != m::EncodeError::kNone) return false;
   transport_->send(std::string_view(reinterpret_cast<const char*>(out_.data()), out_.size()));
   core_->metrics().tx(m::PacketType::kPublish);
   core_->metrics().delivered[static_cast<size_t>(out.qos)].add();

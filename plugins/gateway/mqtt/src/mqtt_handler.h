@@ -4,7 +4,6 @@
 // find it through a weak_ptr.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "broker_core.h"
 #include "herald/mqtt/decoder.h"
 #include "herald/mqtt/encoder.h"
+#include "net/lazy_deque.h"
 #include "net/transport.h"
 
 namespace herald::gateway::mqtt {
@@ -98,7 +98,9 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   std::vector<uint8_t> buffer_;  // partial packet bytes
   m::DecodeOptions decode_;
   std::vector<uint8_t> out_;     // encode scratch
-  m::Publish scratch_;           // outbound PUBLISH scratch (capacity reused)
+  // Outbound PUBLISH scratch (capacity reused); the will and the scratch (~540 B each) are behind
+  // pointers so an idle connection without a will does not carry them (docs/performance.md).
+  std::unique_ptr<m::Publish> scratch_;
 
   // From CONNECT.
   std::string client_id_;
@@ -112,12 +114,12 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   uint32_t client_max_packet_ = m::kMaxPacketSize;
   uint32_t window_ = 20;
   bool request_problem_info_ = true;
-  std::optional<m::Will> will_;
+  std::unique_ptr<m::Will> will_;
   uint32_t will_delay_ = 0;
 
   CellPtr cell_;
   std::unordered_map<uint16_t, std::string> aliases_in_;
-  std::deque<std::shared_ptr<Inbound>> inbound_;
+  LazyDeque<std::shared_ptr<Inbound>> inbound_;
   bool pumping_ = false;
   bool pumping_process_ = false;
   bool clean_start_ = true;

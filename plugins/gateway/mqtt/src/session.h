@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +14,7 @@
 #include "herald/sdk.hpp"
 #include "inflight_window.h"
 #include "message.h"
+#include "net/lazy_deque.h"
 
 namespace herald::gateway::mqtt {
 
@@ -34,7 +34,7 @@ struct Session {
   uint32_t expiry_interval = 0;  // seconds; 0 ends with the connection, 0xFFFFFFFF never
   std::map<std::string, SubRecord, std::less<>> subs;  // by full filter
   InflightWindow inflight;
-  std::deque<OutMsg> queue;
+  LazyDeque<OutMsg> queue;
   // Inbound QoS 2: identifiers whose PUBREC was sent and PUBREL not yet received.
   std::unordered_map<uint16_t, bool> inbound_qos2;
   uint64_t next_mid = 1;

@@ -75,6 +75,59 @@ TEST_CASE("tcp large payload round trip and a slow reader closed as too slow", "
   net.stop();
 }
 
+TEST_CASE("tcp connection_rate_per_ip closes an address's sockets beyond its burst, other addresses pass", "[tcp]") {
+  TestHost th(2);
+  Observed seen;
+  auto cfg = tcp_listener("rated");
+  cfg.bind = {"0.0.0.0:0"};                 // reachable from 127.0.0.1 and 127.0.0.2
+  cfg.connection_rate_per_ip = 5.0 / 3600;  // 5 per hour: no refill within the test
+  cfg.connection_burst_per_ip = 5;
+  NetServer net(th.host(), {cfg}, {{ListenerProtocol::kMqtt, echo_factory(seen)}});
+  REQUIRE_FALSE(net.start());
+  uint16_t port = port_of(net.status()[0].addresses[0]);
+  std::vector<int> fds;
+  for (int i = 0; i < 8; ++i) fds.push_back(tcp_connect(port));
+  // Accepted in connect order: the three beyond the burst are closed at accept (counted before the close).
+  for (int i = 5; i < 8; ++i) CHECK(wait_closed(fds[i]));
+  CHECK(th.metric("herald_gateway_refused_total", {{"listener", "rated"}, {"reason", "connection_rate"}}) == 3);
+  CHECK(seen.wait([&] { return seen.opened == 5; }));
+  // Another address has its own bucket.
+  int other = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  from.sin_addr.s_addr = htonl(0x7F000002);  // 127.0.0.2
+  REQUIRE(bind(other, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(connect(other, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+  send_all(other, "y");
+  CHECK(recv_n(other, 1) == "y");
+  CHECK(seen.wait([&] { return seen.opened == 6; }));
+  for (int fd : fds) ::close(fd);
+  ::close(other);
+  net.stop();
+}
+
+TEST_CASE("tcp connection_rate bounds the whole listener", "[tcp]") {
+  TestHost th(1);
+  Observed seen;
+  auto cfg = tcp_listener("storm");
+  cfg.connection_rate = 3.0 / 3600;
+  cfg.connection_burst = 3;
+  NetServer net(th.host(), {cfg}, {{ListenerProtocol::kMqtt, echo_factory(seen)}});
+  REQUIRE_FALSE(net.start());
+  uint16_t port = port_of(net.status()[0].addresses[0]);
+  std::vector<int> fds;
+  for (int i = 0; i < 5; ++i) fds.push_back(tcp_connect(port));
+  for (int i = 3; i < 5; ++i) CHECK(wait_closed(fds[i]));
+  CHECK(th.metric("herald_gateway_refused_total", {{"listener", "storm"}, {"reason", "connection_rate"}}) == 2);
+  CHECK(seen.wait([&] { return seen.opened == 3; }));
+  for (int fd : fds) ::close(fd);
+  net.stop();
+}
+
 TEST_CASE("tcp max_connections refuses beyond the bound", "[tcp]") {
   TestHost th(2);
   Observed seen;
