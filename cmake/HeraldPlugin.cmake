@@ -1,5 +1,6 @@
 # herald_add_plugin(NAME SOURCES ... [DEPS ...] [OUTPUT_DIR dir]): a plugin shared object
 # libherald_<NAME>.so with hidden visibility and only the ABI entry point exported.
+include(GNUInstallDirs)
 set(HERALD_PLUGIN_OUTPUT_DIR ${CMAKE_BINARY_DIR}/lib/herald/plugins)
 set(HERALD_PLUGIN_EXPORTS ${CMAKE_CURRENT_LIST_DIR}/herald_plugin.map)
 
@@ -19,4 +20,8 @@ function(herald_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${target} PRIVATE -Wl,--version-script=${HERALD_PLUGIN_EXPORTS} -Wl,--no-undefined)
   herald_target_defaults(${target})
+  # Shipped plugins go into the package; test-only ones (built into their own OUTPUT_DIR) do not.
+  if(P_OUTPUT_DIR STREQUAL HERALD_PLUGIN_OUTPUT_DIR)
+    install(TARGETS ${target} LIBRARY DESTINATION lib/herald/plugins COMPONENT runtime)
+  endif()
 endfunction()

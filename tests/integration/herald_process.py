@@ -10,12 +10,17 @@ import urllib.request
 
 
 class HeraldProcess:
-    def __init__(self, herald, config, env=None):
+    def __init__(self, herald, config, env=None, argv=None, cwd=None, user=None):
         self.lines = []
         self._queue = queue.Queue()
-        self.proc = subprocess.Popen([herald, "serve", "-c", config], stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(argv or [herald, "serve", "-c", config], stderr=subprocess.PIPE, text=True,
+                                     cwd=cwd, env={**os.environ, **(env or {})}, user=user, group=user)
         threading.Thread(target=self._pump, daemon=True).start()
+
+    @classmethod
+    def command(cls, argv, cwd=None, env=None, user=None):
+        """Any `herald serve` command line, optionally as another user (as a systemd unit runs it)."""
+        return cls(None, None, env=env, argv=argv, cwd=cwd, user=user)
 
     def _pump(self):
         with self.proc.stderr:
@@ -78,6 +83,7 @@ class HeraldServer:
         self.proc = None
         self.ports = {}
         self.metrics = None
+        self.admin = None  # "host:port" of the admin API when the config enables it
 
     def start(self, timeout=20.0):
         self.proc = HeraldProcess(self.herald, self.config, env={"HERALD_PLUGIN_PATH": self.plugin_dir})
@@ -85,6 +91,8 @@ class HeraldServer:
         for name, port in re.findall(r"(\w+)\[(?:mqtt|binary)\+[\w+-]+\] 127\.0\.0\.1:(\d+)", started):
             self.ports[name] = int(port)
         self.metrics = re.search(r"metrics http://([0-9.]+:\d+)/metrics", started).group(1)
+        admin = re.search(r"admin http://([0-9.]+:\d+)", started)
+        self.admin = admin.group(1) if admin else None
         return started
 
     def stop(self):

@@ -17,7 +17,8 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", stages=("im.store", "im.route")):
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", stages=("im.store", "im.route"),
+                 admin="", auth_http_url=""):
         """plugins: YAML list items appended to `plugins:` (e.g. another plugin and its config);
         stages: the inbound pipeline's stages in order."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
@@ -30,6 +31,7 @@ service:
   plugin_paths: ["{plugin_dir}"]
 metrics:
   listen: 127.0.0.1:0
+{admin}
 plugins:
   - name: im
     config:
@@ -43,6 +45,7 @@ plugins:
       auth:
         jwt:
           secrets: ["{SECRET}"]
+{f'        http: {{url: "{auth_http_url}"}}' if auth_http_url else ""}
       acl:
         default: deny
         rules:

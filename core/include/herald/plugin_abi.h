@@ -185,6 +185,15 @@ typedef struct herald_plugin_v1 {
   void (*drain)(void* plugin);
 } herald_plugin_v1;
 
+/* Admin API requests (the host's HTTP server, docs/admin-api.md). Opaque, host-owned, valid for one
+ * handler call. */
+typedef struct herald_http_request herald_http_request;
+typedef struct herald_http_response herald_http_response;
+/* A route handler. Runs on an admin HTTP worker thread, never a loop thread, so it may block briefly
+ * (e.g. wait for a service's reply); several run at once, so it must be thread-safe. The host has
+ * already checked the admin token. It calls http_respond once; without that the client gets 500. */
+typedef void (*herald_http_handler_fn)(void* arg, const herald_http_request* req, herald_http_response* resp);
+
 /* Callback types used by the host API. */
 typedef void (*herald_task_fn)(void* arg);
 typedef void (*herald_fd_fn)(void* arg, int fd, uint32_t events);
@@ -284,6 +293,26 @@ struct herald_host_v1 {
    * name is taken. lookup: any thread, after every plugin's init (e.g. in start); NULL when none. */
   uint32_t (*service_register)(herald_host_ctx* ctx, herald_str name, const void* table);
   const void* (*service_lookup)(herald_host_ctx* ctx, herald_str name);
+
+  /* Admin API routes. http_route: control thread, inside init or start. Serves `method` ("GET",
+   * "POST", "PUT", "DELETE") on `pattern`, a path whose segments are literals or "{name}" (one
+   * non-empty segment, readable with http_request_param), e.g. "/v1/groups/{group}/members". Returns 0,
+   * ALREADY_EXISTS when another route has the same method and shape, or INVALID_REQUEST for a bad
+   * pattern. A plugin's routes are withdrawn (waiting for running handlers) before its stop(). When the
+   * admin API is disabled, routes are accepted and never called. */
+  uint32_t (*http_route)(herald_host_ctx* ctx, herald_str method, herald_str pattern, herald_str description,
+                         herald_http_handler_fn fn, void* arg);
+  /* Inside a handler. The path is decoded; the query is raw ("a=1&b=2"). */
+  herald_str (*http_request_method)(const herald_http_request* req);
+  herald_str (*http_request_path)(const herald_http_request* req);
+  herald_str (*http_request_query)(const herald_http_request* req);
+  herald_str (*http_request_body)(const herald_http_request* req);
+  /* A {name} of the pattern, else a query parameter (URL-decoded). 1 found, 0 not. */
+  int (*http_request_param)(const herald_http_request* req, herald_str name, herald_str* out);
+  /* A request header, case-insensitive. 1 found, 0 not. */
+  int (*http_request_header)(const herald_http_request* req, herald_str name, herald_str* out);
+  /* Sets the response (content_type and body are copied); a second call replaces the first. */
+  void (*http_respond)(herald_http_response* resp, uint16_t status, herald_str content_type, herald_str body);
 };
 
 /* The one symbol a plugin exports (see the handshake above). */

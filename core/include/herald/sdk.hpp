@@ -193,6 +193,124 @@ class Timer {
 
 using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
 
+// The registry name of a reason code ("NOT_FOUND"), or "UNKNOWN".
+constexpr std::string_view reason_name(uint16_t code) {
+  switch (code) {
+#define HERALD_REASON_NAME_(name, value, mqtt5, text) \
+  case value:                                         \
+    return #name;
+    HERALD_REASON_CODES(HERALD_REASON_NAME_)
+#undef HERALD_REASON_NAME_
+  }
+  return "UNKNOWN";
+}
+
+// The HTTP status an admin API error of this reason answers with.
+constexpr int http_status_of(uint16_t code) {
+  switch (code) {
+    case HERALD_REASON_OK: return 200;
+    case HERALD_REASON_BAD_CREDENTIALS: case HERALD_REASON_TOKEN_EXPIRED: return 401;
+    case HERALD_REASON_NOT_AUTHORIZED: case HERALD_REASON_NOT_MEMBER: case HERALD_REASON_FORBIDDEN_ROLE:
+    case HERALD_REASON_MUTED: case HERALD_REASON_BANNED: return 403;
+    case HERALD_REASON_NOT_FOUND: return 404;
+    case HERALD_REASON_ALREADY_EXISTS: return 409;
+    case HERALD_REASON_PAYLOAD_TOO_LARGE: case HERALD_REASON_PACKET_TOO_LARGE: return 413;
+    case HERALD_REASON_MESSAGE_RATE_TOO_HIGH: case HERALD_REASON_QUOTA_EXCEEDED: case HERALD_REASON_RATE_LIMITED:
+      return 429;
+    case HERALD_REASON_UNSUPPORTED_FEATURE: return 501;
+    case HERALD_REASON_SERVER_UNAVAILABLE: case HERALD_REASON_SERVER_BUSY: case HERALD_REASON_SERVER_SHUTTING_DOWN:
+    case HERALD_REASON_STORAGE_UNAVAILABLE: case HERALD_REASON_DEPENDENCY_UNAVAILABLE: return 503;
+    case HERALD_REASON_TIMEOUT: return 504;
+    case HERALD_REASON_UNSPECIFIED_ERROR: case HERALD_REASON_IMPLEMENTATION_SPECIFIC: return 500;
+    default: return 400;
+  }
+}
+
+// `text` as a JSON string literal, quotes included.
+inline std::string json_quote(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// One admin API request, valid for the handler call (see herald_http_handler_fn).
+struct HttpRequest {
+  HttpRequest(const herald_host_v1* api, const herald_http_request* req)
+      : method(view(api->http_request_method(req))), path(view(api->http_request_path(req))),
+        query(view(api->http_request_query(req))), body(view(api->http_request_body(req))), api_(api), req_(req) {}
+  std::string_view method, path, query, body;
+
+  // A {name} of the route's pattern, else a query parameter (URL-decoded).
+  std::optional<std::string> param(std::string_view name) const {
+    herald_str out{};
+    if (!api_->http_request_param(req_, to_str(name), &out)) return std::nullopt;
+    return std::string(view(out));
+  }
+  std::optional<std::string> header(std::string_view name) const {  // case-insensitive
+    herald_str out{};
+    if (!api_->http_request_header(req_, to_str(name), &out)) return std::nullopt;
+    return std::string(view(out));
+  }
+
+ private:
+  const herald_host_v1* api_;
+  const herald_http_request* req_;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+
+  static HttpResponse json(int status, std::string body) { return HttpResponse{status, std::move(body)}; }
+  // {"error":{"code":N,"name":"NAME","message":"..."}} with the status http_status_of(reason).
+  static HttpResponse error(herald_reason reason, std::string_view message) {
+    auto code = static_cast<uint16_t>(reason);
+    return json(http_status_of(code), "{\"error\":{\"code\":" + std::to_string(code) + ",\"name\":" +
+                                          json_quote(reason_name(code)) + ",\"message\":" + json_quote(message) +
+                                          "}}");
+  }
+};
+
+// Admin worker thread; an exception becomes a 500 with its text.
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+namespace detail {
+// Handlers live as long as the library: routes are registered only in init/start, so this is bounded.
+inline std::deque<HttpHandler>& http_handlers() {
+  static std::deque<HttpHandler> handlers;
+  return handlers;
+}
+inline void http_trampoline(void* arg, const herald_http_request* req, herald_http_response* resp) {
+  HttpResponse out;
+  try {
+    out = (*static_cast<HttpHandler*>(arg))(HttpRequest(g_api, req));
+  } catch (const std::exception& e) {
+    out = HttpResponse::error(HERALD_REASON_UNSPECIFIED_ERROR, e.what());
+  } catch (...) {
+    out = HttpResponse::error(HERALD_REASON_UNSPECIFIED_ERROR, "unknown exception");
+  }
+  g_api->http_respond(resp, static_cast<uint16_t>(out.status), to_str(out.content_type), to_str(out.body));
+}
+}  // namespace detail
+
 // The host as seen by a plugin: logging, loops, metrics, pipelines.
 class Host {
  public:
@@ -246,6 +364,24 @@ class Host {
   std::string_view node_id() const { return view(api_->node_id(ctx_)); }
   void listener_opened(std::string_view protocol, std::string_view address) const {
     api_->listener_opened(ctx_, to_str(protocol), to_str(address));
+  }
+
+  // Control thread, in init() or start(): serves `method` `pattern` (e.g. "/v1/groups/{group}") on the
+  // admin API; see herald_host_v1::http_route. Throws PluginError when the host refuses the route.
+  void http_route(std::string_view method, std::string_view pattern, std::string_view description,
+                  HttpHandler handler) const {
+    if (!HERALD_STRUCT_HAS(api_, herald_host_v1, http_respond))
+      throw PluginError("host has no admin API (too old)", HERALD_REASON_UNSUPPORTED_FEATURE);
+    auto& handlers = detail::http_handlers();
+    handlers.push_back(std::move(handler));
+    uint32_t rc = api_->http_route(ctx_, to_str(method), to_str(pattern), to_str(description),
+                                   &detail::http_trampoline, &handlers.back());
+    if (rc != 0) {
+      handlers.pop_back();
+      throw PluginError("admin route " + std::string(method) + " " + std::string(pattern) + " refused (" +
+                            std::string(reason_name(static_cast<uint16_t>(rc))) + ")",
+                        static_cast<herald_reason>(rc));
+    }
   }
 
  private:

@@ -1,4 +1,4 @@
-// Parses herald.yaml's host sections (service, metrics, plugins, pipelines) into typed structs.
+// Parses herald.yaml's host sections (service, metrics, admin, plugins, pipelines) into typed structs.
 #include "config/config_loader.h"
 
 #include <fstream>
@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/value_check.h"
+#include "herald/config_values.hpp"
 
 namespace herald {
 namespace {
@@ -106,6 +107,28 @@ void read_metrics(const YAML::Node& node, MetricsConfig& out, ConfigIssues& issu
   r.reject_unknown();
 }
 
+void read_admin(const YAML::Node& node, AdminConfig& out, ConfigIssues& issues) {
+  MapReader r(node, "admin", issues);
+  r.read("enabled", HERALD_CONFIG_BOOLEAN, out.enabled);
+  r.read("listen", HERALD_CONFIG_STRING, out.listen);
+  auto colon = out.listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == out.listen.size() ||
+      out.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+      std::stoul(out.listen.substr(colon + 1, 6)) > 65535)
+    issues.add("admin.listen", node["listen"], "expected \"<address>:<port>\", got \"" + out.listen + "\"");
+  r.read("token_file", HERALD_CONFIG_STRING, out.token_file);
+  int64_t threads = out.threads;
+  r.read("threads", HERALD_CONFIG_INTEGER, threads);
+  if (threads < 1 || threads > 256) issues.add("admin.threads", node["threads"], "expected 1 to 256");
+  else out.threads = static_cast<uint32_t>(threads);
+  auto max_body = r.get("max_body");
+  if (max_body.IsDefined() && !max_body.IsNull()) {
+    if (auto err = check_value(max_body, HERALD_CONFIG_SIZE)) issues.add("admin.max_body", max_body, *err);
+    else if (auto bytes = config_values::parse_size_bytes(max_body.Scalar())) out.max_body = *bytes;
+  }
+  r.reject_unknown();
+}
+
 void read_plugins(const YAML::Node& node, std::vector<PluginEntry>& out, ConfigIssues& issues) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsSequence()) {
@@ -194,6 +217,7 @@ ConfigLoad load_config_text(const std::string& text, const std::string& file_lab
   MapReader top(root, "", load.issues);
   read_service(top.get("service"), load.config.service, load.issues);
   read_metrics(top.get("metrics"), load.config.metrics, load.issues);
+  read_admin(top.get("admin"), load.config.admin, load.issues);
   read_plugins(top.get("plugins"), load.config.plugins, load.issues);
   read_pipelines(top.get("pipelines"), load.config.pipelines, load.issues);
   top.reject_unknown();

@@ -25,6 +25,15 @@ struct MetricsConfig {
   std::string listen = "0.0.0.0:9464";
 };
 
+// The admin API (core/src/admin): off unless configured, since it can act as any user.
+struct AdminConfig {
+  bool enabled = false;
+  std::string listen = "127.0.0.1:18083";
+  std::string token_file;      // empty: <data_dir>/admin.token
+  uint32_t threads = 4;        // worker threads (handlers may wait for storage)
+  uint64_t max_body = 1 << 20;  // bytes
+};
+
 struct PluginEntry {
   std::string name;
   std::string path;  // empty: libherald_<name>.so from the search path
@@ -49,6 +58,7 @@ struct HeraldConfig {
   std::string file;
   ServiceConfig service;
   MetricsConfig metrics;
+  AdminConfig admin;
   std::vector<PluginEntry> plugins;
   std::vector<PipelineConfig> pipelines;
 };

@@ -103,4 +103,54 @@ std::vector<binary::MessageEntry> Delivery::room_history(const std::string& room
   return std::vector<binary::MessageEntry>(ring.end() - static_cast<std::ptrdiff_t>(n), ring.end());
 }
 
+size_t Delivery::room_member_count(const std::string& room) const {
+  std::lock_guard lock(rooms_mutex_);
+  auto r = rooms_.find(room);
+  return r == rooms_.end() ? 0 : r->second.size();
+}
+
+std::vector<std::pair<std::string, std::string>> Delivery::room_members(const std::string& room, size_t limit) const {
+  std::lock_guard lock(rooms_mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  auto r = rooms_.find(room);
+  if (r == rooms_.end()) return out;
+  for (const auto& [user, devices] : r->second)
+    for (const auto& device : devices) {
+      if (out.size() >= limit) return out;
+      out.emplace_back(user, device);
+    }
+  return out;
+}
+
+size_t Delivery::close_room(const std::string& room) {
+  std::vector<std::pair<std::string, std::string>> removed;
+  {
+    std::lock_guard lock(rooms_mutex_);
+    auto r = rooms_.find(room);
+    if (r != rooms_.end()) {
+      for (const auto& [user, devices] : r->second)
+        for (const auto& device : devices) {
+          removed.emplace_back(user, device);
+          auto dr = device_rooms_.find({user, device});
+          if (dr == device_rooms_.end()) continue;
+          dr->second.erase(room);
+          if (dr->second.empty()) device_rooms_.erase(dr);
+        }
+      rooms_.erase(r);
+    }
+    room_history_.erase(room);
+  }
+  std::lock_guard serial(dispatch_mutex_);  // sinks are never entered concurrently
+  std::vector<const herald_im_sink_v1*> sinks;
+  {
+    std::lock_guard lock(sinks_mutex_);
+    sinks = sinks_;
+  }
+  for (const auto* sink : sinks) {
+    if (!HERALD_STRUCT_HAS(sink, herald_im_sink_v1, room_left) || !sink->room_left) continue;
+    for (const auto& [user, device] : removed) sink->room_left(sink->arg, to_str(room), to_str(user), to_str(device));
+  }
+  return removed.size();
+}
+
 }  // namespace herald::messaging

@@ -54,6 +54,11 @@ class Delivery {
   bool in_room(const std::string& room, const std::string& user) const;
   void remember_room_message(const std::string& room, const binary::MessageEntry& entry, size_t capacity);
   std::vector<binary::MessageEntry> room_history(const std::string& room, size_t limit) const;
+  // For the admin API: joined users; up to `limit` (user, device) pairs; closing a room removes every
+  // member (each sink hears room_left for its devices) and its history. Returns the devices removed.
+  size_t room_member_count(const std::string& room) const;
+  std::vector<std::pair<std::string, std::string>> room_members(const std::string& room, size_t limit) const;
+  size_t close_room(const std::string& room);
 
  private:
   uint32_t loop_count_;

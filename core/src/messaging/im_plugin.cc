@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "messaging/admin_routes.h"
 #include "messaging/store_stage.h"
 #include "plugin/plugin_library.h"
 
@@ -48,6 +49,7 @@ ImPlugin::ImPlugin(sdk::Host host, const sdk::Config& config)
   rc = api->service_register(host.ctx(), sdk::to_str(HERALD_IM_STORE_SERVICE_V1), service_->store_table());
   if (rc != 0) throw sdk::PluginError("service " HERALD_IM_STORE_SERVICE_V1 " is already registered");
   g_running = service_->table();
+  add_admin_routes(host, *service_);
 }
 
 ImPlugin::~ImPlugin() {

@@ -1,5 +1,6 @@
 #include "messaging/im_service.h"
 
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 
@@ -156,7 +157,7 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
   if (!binary::is_valid_user_id(session.user)) return reply.error(HERALD_REASON_INVALID_ID, "invalid session user");
   if (!session.device.empty() && !binary::is_valid_device_id(session.device))
     return reply.error(HERALD_REASON_INVALID_ID, "invalid session device");
-  Caller caller{session.user, session.device};
+  Caller caller{session.user, session.device, session.admin};
   auto& body = decoded.frame.body;
   Operations& ops = *ops_;
 
@@ -247,6 +248,7 @@ void ImService::send(const Session& session, binary::SendFrame f, Reply reply) {
   e.set(":protocol", session.protocol);
   e.set(":listener", session.listener);
   e.set(":peer", session.peer);
+  if (session.admin) e.set(":im_admin", "1");
   e.set_payload(std::string_view(reinterpret_cast<const char*>(f.body.data()), f.body.size()));
 
   uint32_t loops = std::max<uint32_t>(1, host_.loop_count());
@@ -296,6 +298,61 @@ void ImService::send_done(void* arg, herald_envelope* env, uint32_t verdict, uin
   });
 }
 
+binary::FrameBody ImService::call(const Session& session, binary::FrameBody request,
+                                  std::chrono::milliseconds timeout) {
+  // The reply may come after we gave up waiting: the state outlives this call through the callback.
+  struct Waiter {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+    std::vector<uint8_t> frame;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  auto* held = new std::shared_ptr<Waiter>(waiter);
+  auto bytes = Operations::encode(std::move(request));
+  this->request(session, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                Reply{[](void* arg, herald_str frame) {
+                        std::unique_ptr<std::shared_ptr<Waiter>> w(static_cast<std::shared_ptr<Waiter>*>(arg));
+                        std::lock_guard lock((*w)->mutex);
+                        (*w)->frame.assign(frame.data, frame.data + frame.size);
+                        (*w)->done = true;
+                        (*w)->cv.notify_all();
+                      },
+                      held});
+  std::unique_lock lock(waiter->mutex);
+  if (!waiter->cv.wait_for(lock, timeout, [&] { return waiter->done; }))
+    return binary::ErrorFrame{HERALD_REASON_TIMEOUT, "no answer from the messaging core in time", 0};
+  if (waiter->frame.empty()) return binary::ResultFrame{};  // requests without a response
+  binary::DecodeLimits limits;
+  limits.max_frame_size = binary::kMaxFrameSizeCeiling;
+  auto decoded = binary::decode_frame(waiter->frame, limits);
+  if (decoded.status != binary::DecodeStatus::kOk)
+    return binary::ErrorFrame{HERALD_REASON_UNSPECIFIED_ERROR, "undecodable response", 0};
+  return std::move(decoded.frame.body);
+}
+
+bool ImService::with_store(std::function<void(MessageStore&)> fn, std::chrono::milliseconds timeout) {
+  struct Waiter {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false, ok = false;
+  };
+  auto waiter = std::make_shared<Waiter>();
+  auto finish = [waiter](bool ok) {
+    std::lock_guard lock(waiter->mutex);
+    waiter->done = true;
+    waiter->ok = ok;
+    waiter->cv.notify_all();
+  };
+  writer_->submit(WriterJob{[fn = std::move(fn), finish](MessageStore& store, Txn& txn) {
+                              fn(store);
+                              txn.on_commit.push_back([finish] { finish(true); });
+                            },
+                            [finish](herald_reason, const std::string&) { finish(false); }});
+  std::unique_lock lock(waiter->mutex);
+  return waiter->cv.wait_for(lock, timeout, [&] { return waiter->done; }) && waiter->ok;
+}
+
 uint64_t ImService::park(Deliveries d) {
   std::lock_guard lock(parked_mutex_);
   uint64_t id = next_parked_++;
@@ -325,6 +382,7 @@ sdk::Verdict ImService::store(sdk::StageCall& call) {
   in.conv = std::string(env.get(":conv").value_or(""));
   in.cmid = std::string(env.get(":cmid").value_or(""));
   in.custom_type = std::string(env.get(":custom_type").value_or(""));
+  in.caller.admin = env.get(":im_admin").has_value();  // set only by send() for an admin session
   auto kind = kind_from_name(env.get(":type").value_or("text"));
   if (!kind) return call.reject(HERALD_REASON_INVALID_REQUEST, "unknown :type");
   in.kind = *kind;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +29,7 @@ namespace herald::messaging {
 struct Session {
   std::string user, device, protocol, listener, peer;
   uint32_t loop = UINT32_MAX;
+  bool admin = false;  // core's admin routes speaking as the server (Caller::admin); never set from C
   static Session from(const herald_im_session* s);
 };
 
@@ -58,6 +60,18 @@ class ImService {
   void stop();  // joins the writer; later requests are answered SERVER_SHUTTING_DOWN
 
   void request(const Session& session, std::string_view frame, Reply reply);
+  // Blocking form for the admin API's worker threads (never a loop thread): the response frame, or an
+  // ERROR frame (TIMEOUT when none came within `timeout`).
+  binary::FrameBody call(const Session& session, binary::FrameBody request, std::chrono::milliseconds timeout);
+  // Rooms as the admin API sees them: member count and members, and closing a room.
+  size_t room_member_count(const std::string& room) const { return delivery_.room_member_count(room); }
+  std::vector<std::pair<std::string, std::string>> room_members(const std::string& room, size_t limit) const {
+    return delivery_.room_members(room, limit);
+  }
+  size_t close_room(const std::string& room) { return delivery_.close_room(room); }
+  // Admin worker threads: runs fn on the writer (reads see every committed write) and waits for it.
+  // False when the writer did not run it within `timeout` or refused it.
+  bool with_store(std::function<void(MessageStore&)> fn, std::chrono::milliseconds timeout);
   void session_opened(const Session& session);
   void session_closed(const Session& session);
   uint64_t user_version(std::string_view user) const;

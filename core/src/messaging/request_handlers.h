@@ -25,6 +25,9 @@ namespace herald::messaging {
 struct Caller {
   std::string user;
   std::string device;
+  // The admin API speaking as the server: membership, role and mute checks do not apply. Set only by
+  // core's own admin routes, never from a client's session.
+  bool admin = false;
 };
 
 // A SEND as the im.store stage sees it (from the envelope's headers and payload).

@@ -1,6 +1,7 @@
 // MetricsRegistry over prometheus-cpp; the process collector is registered with the exposer.
 #include "metrics/metrics_registry.h"
 
+#include "metrics/disk_collector.h"
 #include "metrics/process_collector.h"
 
 namespace herald {
@@ -71,6 +72,12 @@ Result<std::string> MetricsRegistry::serve(const std::string& listen) {
   } catch (const std::exception& e) {
     return make_error(HERALD_REASON_SERVER_UNAVAILABLE, "cannot serve metrics on " + listen + ": " + e.what());
   }
+}
+
+void MetricsRegistry::watch_disk(const std::string& data_dir) {
+  if (!exposer_) return;
+  disk_ = std::make_shared<DiskCollector>(data_dir);  // the exposer holds only a weak_ptr
+  exposer_->RegisterCollectable(disk_);
 }
 
 const prometheus::Histogram::BucketBoundaries& latency_buckets() {

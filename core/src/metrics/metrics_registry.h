@@ -34,6 +34,8 @@ class MetricsRegistry {
 
   // Starts serving /metrics on "address:port" (port 0 picks one). Returns the bound "address:port".
   Result<std::string> serve(const std::string& listen);
+  // After serve(): also report the free space of `data_dir`'s filesystem on every scrape.
+  void watch_disk(const std::string& data_dir);
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
  private:
@@ -49,6 +51,7 @@ class MetricsRegistry {
   std::shared_ptr<prometheus::Registry> registry_;
   std::map<std::string, AnyFamily> families_;
   std::shared_ptr<prometheus::Collectable> process_;
+  std::shared_ptr<prometheus::Collectable> disk_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -5,6 +5,8 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <cctype>
+
 #include "log/logger.h"
 #include "loop/loop_group.h"
 #include "metrics/metrics_registry.h"
@@ -188,6 +190,45 @@ const void* service_lookup(herald_host_ctx* ctx, herald_str name) {
   return it == ctx->services->services.end() ? nullptr : it->second.table;
 }
 
+uint32_t http_route(herald_host_ctx* ctx, herald_str method, herald_str pattern, herald_str description,
+                    herald_http_handler_fn fn, void* arg) {
+  admin::RouteInfo info{std::string(view(method)), std::string(view(pattern)), ctx->plugin,
+                        std::string(view(description))};
+  std::string name = info.method + " " + info.pattern;
+  uint32_t rc = ctx->services->routes.add(std::move(info), fn, arg);
+  if (rc != 0)
+    HLOG_ERROR("host") << "plugin \"" << ctx->plugin << "\" cannot add admin route " << name << ": "
+                       << (rc == HERALD_REASON_ALREADY_EXISTS ? "another route has that method and path"
+                                                               : "expected GET/POST/PUT/PATCH/DELETE and /a/{b}/c");
+  return rc;
+}
+herald_str http_request_method(const herald_http_request* r) { return to_str(r->method); }
+herald_str http_request_path(const herald_http_request* r) { return to_str(r->path); }
+herald_str http_request_query(const herald_http_request* r) { return to_str(r->query); }
+herald_str http_request_body(const herald_http_request* r) { return to_str(r->body); }
+int find_pair(const std::vector<std::pair<std::string, std::string>>& pairs, std::string_view name, herald_str* out) {
+  for (const auto& [k, v] : pairs) {
+    if (k != name) continue;
+    *out = to_str(v);
+    return 1;
+  }
+  return 0;
+}
+int http_request_param(const herald_http_request* r, herald_str name, herald_str* out) {
+  return find_pair(r->path_params, view(name), out) || find_pair(r->query_params, view(name), out);
+}
+int http_request_header(const herald_http_request* r, herald_str name, herald_str* out) {
+  std::string key(view(name));
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return find_pair(r->headers, key, out);
+}
+void http_respond(herald_http_response* resp, uint16_t status, herald_str content_type, herald_str body) {
+  resp->set = true;
+  resp->status = status;
+  resp->content_type.assign(view(content_type));
+  resp->body.assign(view(body));
+}
+
 }  // namespace
 
 const herald_host_v1* host_api_v1() {
@@ -231,6 +272,14 @@ const herald_host_v1* host_api_v1() {
     a.listener_opened = listener_opened;
     a.service_register = service_register;
     a.service_lookup = service_lookup;
+    a.http_route = http_route;
+    a.http_request_method = http_request_method;
+    a.http_request_path = http_request_path;
+    a.http_request_query = http_request_query;
+    a.http_request_body = http_request_body;
+    a.http_request_param = http_request_param;
+    a.http_request_header = http_request_header;
+    a.http_respond = http_respond;
     return a;
   }();
   return &api;

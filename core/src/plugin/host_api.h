@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/route_table.h"
 #include "herald/plugin_abi.h"
 
 namespace herald {
@@ -33,6 +34,7 @@ struct HostServices {
   std::vector<std::string> listeners;  // "<protocol> <address> (<plugin>)"
   std::deque<struct MetricHandle> metric_handles;
   std::map<std::string, ServiceEntry> services;  // service_register: name -> table
+  admin::RouteTable routes;                       // http_route (its own lock)
 };
 
 struct MetricHandle {

@@ -2,10 +2,13 @@
 #include "server/server.h"
 
 #include <signal.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <filesystem>
 
+#include "admin/admin_server.h"
+#include "admin/admin_token.h"
 #include "config/config_loader.h"
 #include "herald/version.h"
 #include "log/logger.h"
@@ -96,6 +99,12 @@ Status Server::start() {
   reload_ok_ = metrics_->counter("herald_config_reloads_total", "Config reloads, by result.", {{"result", "success"}}).value();
   reload_failed_ = metrics_->counter("herald_config_reloads_total", "Config reloads, by result.", {{"result", "failure"}}).value();
   draining_ = metrics_->gauge("herald_draining", "1 once a drain was requested (SIGUSR1).", {}).value();
+  started_at_ = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(control_mutex_);
+    control_open_ = true;
+  }
+  add_core_routes();
 
   // Initialise plugins in config order (control thread, loops not yet running).
   for (const auto& cp : catalog_.plugins) {
@@ -132,6 +141,7 @@ Status Server::start() {
       return bound.error();
     }
     metrics_address_ = bound.value();
+    metrics_->watch_disk(config_.service.data_dir);
   }
 
   loops_->start();
@@ -147,9 +157,16 @@ Status Server::start() {
     }
     rp.started = true;
   }
+  // After every plugin started, so no request sees a half-started server.
+  if (auto admin = start_admin(); !admin) {
+    stop();
+    return admin;
+  }
+  refresh_status();
 
   std::string listeners;
   if (!metrics_address_.empty()) listeners = "metrics http://" + metrics_address_ + "/metrics";
+  if (!admin_address_.empty()) listeners += (listeners.empty() ? "" : ", ") + ("admin http://" + admin_address_);
   {
     std::lock_guard lock(services_.mutex);
     for (const auto& l : services_.listeners) listeners += (listeners.empty() ? "" : ", ") + l;
@@ -230,8 +247,13 @@ Status Server::reload() {
   if (next.service.loops != config_.service.loops || next.service.data_dir != config_.service.data_dir ||
       next.service.node_id != config_.service.node_id || next.metrics.listen != config_.metrics.listen)
     HLOG_WARN("herald") << "service/metrics changes (loops, data_dir, node_id, metrics.listen) apply on restart";
+  if (next.admin.enabled != config_.admin.enabled || next.admin.listen != config_.admin.listen ||
+      next.admin.token_file != config_.admin.token_file || next.admin.threads != config_.admin.threads ||
+      next.admin.max_body != config_.admin.max_body)
+    HLOG_WARN("herald") << "admin changes apply on restart";
   config_ = std::move(next);
   catalog_ = std::move(catalog);
+  refresh_status();
   if (reload_ok_) reload_ok_->Increment();
   HLOG_INFO("herald") << "config reloaded: config=" << config_file_ << " plugins=[" << plugin_summary(catalog_)
                       << "] pipelines=[" << pipeline_summary(config_) << "]";
@@ -241,6 +263,10 @@ Status Server::reload() {
 void Server::drain() {
   HLOG_INFO("herald") << "drain requested: plugins stop accepting and move their clients elsewhere";
   if (draining_) draining_->Set(1);
+  {
+    std::lock_guard lock(status_mutex_);
+    draining_now_ = true;
+  }
   for (auto& rp : plugins_) {
     const auto* d = rp.desc;
     bool has_drain = HERALD_STRUCT_HAS(d, herald_plugin_v1, drain) && d->drain;
@@ -250,6 +276,7 @@ void Server::drain() {
 }
 
 void Server::shutdown_plugins() {
+  stop_admin();  // no handler runs once plugins start stopping
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     if (it->started && it->desc->stop) it->desc->stop(it->instance);
     it->started = false;
@@ -283,6 +310,7 @@ sigset_t handled_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);  // wakes the control thread for a posted task (post_control)
   return set;
 }
 }  // namespace
@@ -307,8 +335,62 @@ void Server::run_until_signalled() {
       HLOG_INFO("herald") << (sig == SIGINT ? "SIGINT" : "SIGTERM") << " received";
       return;
     }
+    run_control_tasks();
     engine_->collect_retired();  // old pipeline sets die here, on the control thread
   }
+}
+
+bool Server::post_control(std::function<void()> fn) {
+  {
+    std::lock_guard lock(control_mutex_);
+    if (!control_open_) return false;
+    control_tasks_.push_back(std::move(fn));
+  }
+  ::kill(::getpid(), SIGUSR2);  // blocked in every thread: only sigtimedwait on the control thread takes it
+  return true;
+}
+
+void Server::run_control_tasks() {
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::lock_guard lock(control_mutex_);
+      if (control_tasks_.empty()) return;
+      fn = std::move(control_tasks_.front());
+      control_tasks_.pop_front();
+    }
+    fn();
+  }
+}
+
+Status Server::start_admin() {
+  if (!config_.admin.enabled) return Ok{};
+  std::string file = config_.admin.token_file.empty()
+                         ? (std::filesystem::path(config_.service.data_dir) / "admin.token").string()
+                         : config_.admin.token_file;
+  auto tokens = admin::load_or_create_tokens(file);
+  if (!tokens) return tokens.error();
+  if (tokens->created) HLOG_INFO("herald") << "admin API token created in " << file << " (mode 0600)";
+  admin_ = std::make_unique<admin::AdminServer>(config_.admin, services_.routes, std::move(tokens->tokens), *metrics_);
+  auto bound = admin_->start();
+  if (!bound) {
+    admin_.reset();
+    return bound.error();
+  }
+  admin_address_ = bound.value();
+  return Ok{};
+}
+
+void Server::stop_admin() {
+  {
+    // Requests waiting for the control thread get "shutting down" instead of waiting forever.
+    std::lock_guard lock(control_mutex_);
+    control_open_ = false;
+    control_tasks_.clear();
+  }
+  if (admin_) admin_->stop();
+  services_.routes.clear();  // waits for handlers still running
+  admin_.reset();
 }
 
 }  // namespace herald

@@ -5,7 +5,11 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include <chrono>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,12 +17,16 @@
 #include "config/herald_config.h"
 #include "plugin/host_api.h"
 #include "plugin/plugin_catalog.h"
+#include "server/core_route.h"
 
 namespace herald {
 
 class LoopGroup;
 class MetricsRegistry;
 class PipelineEngine;
+namespace admin {
+class AdminServer;
+}
 
 class Server {
  public:
@@ -42,6 +50,7 @@ class Server {
   static void block_signals();
 
   const std::string& metrics_address() const { return metrics_address_; }
+  const std::string& admin_address() const { return admin_address_; }
   PipelineEngine& engine() { return *engine_; }
 
  private:
@@ -54,6 +63,16 @@ class Server {
     const herald_plugin_v1* desc = nullptr;
   };
   void shutdown_plugins();
+  // Core's own admin routes (/healthz, /v1/status, /v1/reload, /v1/routes): server_routes.cc.
+  void add_core_routes();
+  Status start_admin();
+  void stop_admin();
+  // Any thread: runs fn on the control thread (inside run_until_signalled). False when stopping.
+  bool post_control(std::function<void()> fn);
+  void run_control_tasks();
+  // What /v1/status reports, refreshed on the control thread at start and after each reload.
+  void refresh_status();
+
   std::map<std::string, std::shared_ptr<PluginLibrary>> loaded_libraries() const;
 
   std::string config_file_;
@@ -65,6 +84,18 @@ class Server {
   HostServices services_;
   std::vector<RunningPlugin> plugins_;
   std::string metrics_address_;
+  std::string admin_address_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::deque<CoreRoute> core_routes_;  // stable addresses: the route table points at them
+  std::chrono::steady_clock::time_point started_at_;
+
+  std::mutex control_mutex_;
+  std::deque<std::function<void()>> control_tasks_;
+  bool control_open_ = false;
+
+  mutable std::mutex status_mutex_;
+  std::string status_json_;  // the config-derived part of /v1/status
+  bool draining_now_ = false;
   prometheus::Counter* reload_ok_ = nullptr;
   prometheus::Counter* reload_failed_ = nullptr;
   prometheus::Gauge* draining_ = nullptr;

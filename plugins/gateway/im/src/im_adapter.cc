@@ -2,6 +2,7 @@
 #include "herald/gateway/im/im_adapter.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "herald/binary/codec.h"
 #include "herald/gateway/binary/connection_handle.h"
@@ -17,6 +18,15 @@ using sdk::to_str;
 using sdk::view;
 
 namespace {
+
+// A message's age at its delivery ack; signals carry no send time and are not measured.
+void observe_delivery(const sdk::Metric& metric, const hb::TimelineEntry& entry) {
+  const auto* msg = std::get_if<hb::MessageEntry>(&entry);
+  if (!msg || msg->ts_ms == 0) return;
+  auto now_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch()).count());
+  metric.observe(now_ms > msg->ts_ms ? static_cast<double>(now_ms - msg->ts_ms) / 1000.0 : 0.0);
+}
 
 constexpr const char* kNotEnabled = "IM core not enabled";
 
@@ -90,6 +100,11 @@ ImAdapter::ImAdapter(sdk::Host host, ImConfig config, session::SessionRegistry& 
   push_entries_mqtt_ = host_.counter("herald_gateway_im_push_entries_total", pe, {{"protocol", "mqtt"}});
   push_entries_binary_ = host_.counter("herald_gateway_im_push_entries_total", pe, {{"protocol", "binary"}});
   retransmits_ = host_.counter("herald_gateway_im_retransmits_total", "unacked PUSH entries sent again to binary devices");
+  const char* dl = "Time from a message's commit to the device's delivery ack (PUBACK or PUSH_ACK).";
+  const std::vector<double> dl_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  delivery_latency_mqtt_ = host_.histogram("herald_delivery_latency_seconds", dl, dl_buckets, {{"protocol", "mqtt"}});
+  delivery_latency_binary_ =
+      host_.histogram("herald_delivery_latency_seconds", dl, dl_buckets, {{"protocol", "binary"}});
   unacked_dropped_ = host_.counter("herald_gateway_im_unacked_dropped_total",
                                    "unacked PUSH entries forgotten because a connection's queue was full");
   room_deliveries_ = host_.counter("herald_gateway_im_room_deliveries_total", "deliver_room calls (one per loop and room message)");
@@ -267,8 +282,13 @@ void ImAdapter::on_request(const binary::SessionInfo& info, hb::Frame frame, bin
       auto& conns = loops_[info.loop].conns;
       if (auto it = conns.find(info.connection_id); it != conns.end()) {
         BinaryConn& c = *it->second;
-        c.unacked.erase(c.unacked.begin(), c.unacked.upper_bound(ack.up_to_version));
-        for (auto v : ack.versions) c.unacked.erase(v);
+        auto acked = [&](auto entry) {
+          observe_delivery(delivery_latency_binary_, entry->second);
+          return c.unacked.erase(entry);
+        };
+        for (auto e = c.unacked.begin(); e != c.unacked.end() && e->first <= ack.up_to_version;) e = acked(e);
+        for (auto v : ack.versions)
+          if (auto e = c.unacked.find(v); e != c.unacked.end()) acked(e);
         if (c.unacked.empty()) {
           c.timer.cancel();
           c.interval_ms = static_cast<uint64_t>(config_.retransmit_interval.count());
@@ -342,9 +362,12 @@ void ImAdapter::deliver(std::string_view user, std::string_view except_device, s
         }
         if (!ack.versions.empty() || !ack.conv_acks.empty()) {
           ImSession s{d.user, d.device, "mqtt", "", "", d.loop};
-          on_result = [weak, s, ack](mqtt::DeliveryOutcome outcome) {
+          on_result = [weak, s, ack, entry](mqtt::DeliveryOutcome outcome) {
             if (outcome != mqtt::DeliveryOutcome::kAcked) return;
-            if (auto self = weak.lock()) self->call(s, ack, [](std::optional<hb::Frame>) {});
+            if (auto self = weak.lock()) {
+              observe_delivery(self->delivery_latency_mqtt_, entry);
+              self->call(s, ack, [](std::optional<hb::Frame>) {});
+            }
           };
         }
         broker_.deliver(control->client_id(), topic, to_bytes(im_json::entry_json(entry)), {}, std::move(on_result));

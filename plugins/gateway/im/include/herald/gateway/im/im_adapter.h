@@ -145,6 +145,9 @@ class ImAdapter final : public mqtt::ReservedTopicHandler,
   sdk::Metric push_entries_binary_;
   sdk::Metric retransmits_;
   sdk::Metric unacked_dropped_;
+  // herald_delivery_latency_seconds{protocol}: a message's commit (its ts) to the device's ack.
+  sdk::Metric delivery_latency_mqtt_;
+  sdk::Metric delivery_latency_binary_;
   sdk::Metric room_deliveries_;
   sdk::Metric room_fanout_;
 };
