@@ -40,14 +40,20 @@ bool AclAuthorizer::check_publish(std::string_view user, std::string_view client
 namespace {
 struct GateCall {
   std::function<void(mqtt::GateResult)> done;
+  const herald_host_v1* api;
+  std::string_view original;  // the publish's payload, alive until done runs
 };
 
-void gate_done(void* arg, herald_envelope*, uint32_t verdict, uint16_t reason, herald_str text) {
+void gate_done(void* arg, herald_envelope* env, uint32_t verdict, uint16_t reason, herald_str text) {
   std::unique_ptr<GateCall> call(static_cast<GateCall*>(arg));
   mqtt::GateResult r;
   r.accepted = verdict != HERALD_VERDICT_REJECT;
   r.reason = r.accepted ? HERALD_REASON_OK : static_cast<herald_reason>(reason);
   r.text.assign(sdk::view(text));
+  if (r.accepted) {
+    const std::string_view now = sdk::view(call->api->envelope_payload(env));
+    if (now != call->original) r.payload.emplace(now);
+  }
   call->done(std::move(r));
 }
 }  // namespace
@@ -66,13 +72,13 @@ void PipelineGate::submit(const mqtt::PublishFields& f, std::string_view payload
   e.set(":qos", std::string(1, static_cast<char>('0' + f.qos)));
   e.set(":retain", f.retain ? "1" : "0");
   e.set_payload(payload);
-  auto* call = new GateCall{std::move(done)};
+  auto* call = new GateCall{std::move(done), api, payload};
   uint32_t rc = api->pipeline_submit(host_.ctx(), sdk::to_str(f.pipeline), loop, env, &gate_done, call);
   if (rc != 0) {  // the host released the envelope; done was not called
     if (!warned_missing_.exchange(true))
       host_.error("mqtt.pipeline \"" + std::string(f.pipeline) + "\" is not a configured pipeline: publishes are refused");
     std::unique_ptr<GateCall> owned(call);
-    owned->done(mqtt::GateResult{false, HERALD_REASON_SERVER_UNAVAILABLE, "inbound pipeline unavailable"});
+    owned->done(mqtt::GateResult{false, HERALD_REASON_SERVER_UNAVAILABLE, "inbound pipeline unavailable", std::nullopt});
   }
 }
 

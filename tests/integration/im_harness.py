@@ -7,6 +7,7 @@ import queue
 import socket
 import threading
 import time
+import unittest
 
 from herald_process import HeraldServer
 
@@ -17,12 +18,19 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, plugins="", stages=("im.store", "im.route"),
-                 admin="", auth_http_url=""):
-        """plugins: YAML list items appended to `plugins:` (e.g. another plugin and its config);
-        stages: the inbound pipeline's stages in order."""
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", plugins="", inbound="",
+                 gateway="", mqtt_pipeline="", extra="", stages=None, auth_http_url=""):
+        """plugins: YAML list items added under `plugins:`; inbound: stage items put before im.store;
+        stages: the inbound pipeline's stage names in order, instead of inbound + im.store + im.route;
+        gateway: keys added to the gateway's config; mqtt_pipeline: stage items of a pipeline `mqtt_in`
+        that plain MQTT publishes run through; extra: top-level YAML appended (all indented as shown
+        in the config below)."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
+        if stages is None:
+            inbound_stages = inbound + "\n    - stage: im.store\n    - stage: im.route"
+        else:
+            inbound_stages = "".join(f"    - stage: {stage}\n" for stage in stages)
         with open(self.config, "w") as f:
             f.write(f"""
 service:
@@ -37,6 +45,7 @@ plugins:
     config:
       pipeline: inbound
 {im_config}
+{plugins}
   - name: gateway
     config:
       listeners:
@@ -54,10 +63,15 @@ plugins:
         max_inflight: 1000
         max_queued: 100000
         receive_maximum: 1000
-{plugins}
+{"        pipeline: mqtt_in" if mqtt_pipeline else ""}
+{gateway}
 pipelines:
   inbound:
-""" + "".join(f"    - stage: {stage}\n" for stage in stages))
+{inbound_stages}
+{"  mqtt_in:" if mqtt_pipeline else ""}
+{mqtt_pipeline}
+{extra}
+""")
         self._tokens = {}
 
     def start(self):
@@ -195,3 +209,26 @@ class ImDevice:
             since = end["version"]
             if not end.get("more"):
                 return got, since, ends
+
+
+class ImServerTestCase(unittest.TestCase):
+    """A test class sharing one ImServer (cls.server, in cls.tmp, set up by the subclass's setUpClass):
+    stops it and checks its exit code afterwards; dev() devices are disconnected after each test."""
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        cls.tmp.cleanup()
+        assert code == 0, f"herald exit code {code}"
+
+    def setUp(self):
+        self.devices = []
+
+    def tearDown(self):
+        for d in self.devices:
+            d.disconnect()
+
+    def dev(self, user, device, **kw):
+        d = self.server.device(user, device, **kw)
+        self.devices.append(d)
+        return d

@@ -1,5 +1,7 @@
 #include "messaging/im_service.h"
 
+#include <algorithm>
+#include <charconv>
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -274,7 +276,14 @@ void ImService::send_done(void* arg, herald_envelope* env, uint32_t verdict, uin
         std::lock_guard lock(ctx->service->parked_mutex_);
         ctx->service->parked_.erase(std::stoull(std::string(*delivery)));
       }
-      return ctx->reply.error(static_cast<herald_reason>(reason), view(text));
+      // A stage that refuses for a while (rate limit, mute) says when to retry in this header.
+      uint32_t retry_after_ms = 0;
+      if (auto retry = e.get(":retry_after_ms")) {
+        uint64_t v = 0;
+        auto [p, ec] = std::from_chars(retry->data(), retry->data() + retry->size(), v);
+        if (ec == std::errc() && p == retry->data() + retry->size()) retry_after_ms = static_cast<uint32_t>(std::min<uint64_t>(v, UINT32_MAX));
+      }
+      return ctx->reply.error(static_cast<herald_reason>(reason), view(text), retry_after_ms);
     }
     auto msg_id = e.get(":msg_id");
     if (!msg_id)

@@ -41,8 +41,8 @@ struct Reply {
     fn(arg, herald_str{reinterpret_cast<const char*>(bytes.data()), bytes.size()});
   }
   void body(binary::FrameBody b) const { frame(Operations::encode(std::move(b))); }
-  void error(herald_reason reason, std::string_view text) const {
-    body(binary::ErrorFrame{static_cast<uint16_t>(reason), std::string(text), 0});
+  void error(herald_reason reason, std::string_view text, uint32_t retry_after_ms = 0) const {
+    body(binary::ErrorFrame{static_cast<uint16_t>(reason), std::string(text), retry_after_ms});
   }
   void empty() const { fn(arg, herald_str{"", 0}); }
 };

@@ -78,19 +78,6 @@ void parse_jwt(const sdk::ConfigSection& r, JwtConfig& jwt) {
   r.integer("max_token_bytes", jwt.max_token_bytes, 256, 1 << 20);
 }
 
-void parse_breaker(const sdk::ConfigSection& r, CircuitBreakerConfig& b) {
-  if (!r.present()) return;
-  r.allow_keys({"window", "failure_rate", "slow_call", "slow_rate", "min_calls", "open_for", "probes"});
-  r.integer("window", b.window, 1, 10'000);
-  r.fraction("failure_rate", b.failure_rate);
-  r.duration("slow_call", b.slow_call, false);
-  r.fraction("slow_rate", b.slow_rate);
-  r.integer("min_calls", b.min_calls, 1, 10'000);
-  r.duration("open_for", b.open_for, false);
-  r.integer("probes", b.probes, 1, 1000);
-  if (b.min_calls > b.window) r.error("min_calls", "must not exceed window");
-}
-
 void parse_http(const sdk::ConfigSection& r, HttpAuthConfig& http) {
   if (!r.present()) return;
   r.allow_keys({"url", "timeout", "cache_ttl", "headers", "max_in_flight", "breaker"});
@@ -116,7 +103,7 @@ void parse_http(const sdk::ConfigSection& r, HttpAuthConfig& http) {
       }
     }
   }
-  parse_breaker(r.child("breaker"), http.breaker);
+  sdk::parse_circuit_breaker(r.child("breaker"), http.breaker);
 }
 
 }  // namespace

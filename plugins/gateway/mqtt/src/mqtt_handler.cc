@@ -599,6 +599,7 @@ void MqttConnection::start_inbound(const std::shared_ptr<Inbound>& item) {
     std::shared_ptr<BrokerCore> core = core_;
     std::string_view payload(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
     core_->gate->submit(f, payload, loop_, [weak, item, core](GateResult g) {
+      if (g.payload) item->publish.payload.assign(g.payload->begin(), g.payload->end());  // rewritten by a stage
       item->done = true;
       item->accepted = g.accepted;
       item->reason = g.reason;

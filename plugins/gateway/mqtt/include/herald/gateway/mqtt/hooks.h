@@ -68,10 +68,12 @@ struct GateResult {
   bool accepted = true;  // continue → route; false → reject
   herald_reason reason = HERALD_REASON_OK;
   std::string text;
+  std::optional<std::string> payload;  // set when a stage rewrote the payload (e.g. a filter's mask)
 };
 
 // Runs one publish through the inbound pipeline. `done` runs exactly once, on `loop` (possibly inline,
-// before submit returns). The payload is borrowed for the call; the gate copies it into the envelope.
+// before submit returns). The gate copies the payload into the envelope; the caller keeps it unchanged
+// until `done` runs, so the gate can tell whether a stage rewrote it (GateResult::payload).
 class PublishGate {
  public:
   virtual ~PublishGate() = default;

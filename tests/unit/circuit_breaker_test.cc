@@ -1,9 +1,10 @@
-// Circuit breaker transitions with an injected clock.
+// The SDK circuit breaker (herald/circuit_breaker.hpp): transitions with an injected clock, count and
+// time windows, config parsing.
 #include <catch2/catch.hpp>
 
-#include "herald/gateway/auth/circuit_breaker.h"
+#include "herald/circuit_breaker.hpp"
 
-using namespace herald::gateway::auth;
+using namespace herald::sdk;
 using namespace std::chrono_literals;
 using Outcome = CircuitBreaker::Outcome;
 
@@ -143,4 +144,58 @@ TEST_CASE("breaker: ignored outcomes do not enter the window") {
   call(b, Outcome::kFailure);
   call(b, Outcome::kFailure);
   CHECK(b.state() == CircuitState::kClosed);  // 2 calls < min_calls
+}
+
+TEST_CASE("breaker: a time window counts the calls of the last window_time only") {
+  ManualClock clock;
+  CircuitBreakerConfig c = small();
+  c.window_type = CircuitBreakerConfig::Window::kTime;
+  c.window_time = 10s;
+  c.min_calls = 3;
+  c.slow_rate = 1.0;
+  CircuitBreaker b("t", c, clock);
+  call(b, Outcome::kFailure);
+  call(b, Outcome::kFailure);
+  clock.advance(11s);  // both failures age out
+  call(b, Outcome::kFailure);
+  call(b, Outcome::kSuccess);
+  CHECK(b.state() == CircuitState::kClosed);  // 2 calls in the window < min_calls
+  call(b, Outcome::kSuccess);
+  CHECK(b.state() == CircuitState::kClosed);  // 1/3 failed
+  clock.advance(2s);
+  call(b, Outcome::kFailure);  // 2/4 = 0.5
+  CHECK(b.state() == CircuitState::kOpen);
+  clock.advance(10s);
+  CHECK(b.state() == CircuitState::kHalfOpen);
+}
+
+TEST_CASE("breaker: transitions are reported to the listener in order") {
+  ManualClock clock;
+  CircuitBreaker b("t", small(), clock);
+  std::vector<std::string> seen;
+  b.on_transition([&](CircuitState from, CircuitState to) {
+    seen.push_back(std::string(to_string(from)) + ">" + to_string(to));
+  });
+  for (int i = 0; i < 4; ++i) call(b, Outcome::kFailure);
+  clock.advance(10s);
+  call(b, Outcome::kSuccess);
+  call(b, Outcome::kSuccess);
+  CHECK(seen == std::vector<std::string>{"closed>open", "open>half_open", "half_open>closed"});
+}
+
+TEST_CASE("breaker: config parsing reports bad values with their path") {
+  std::vector<std::string> errors;
+  auto report = [&](std::string path, std::string message) { errors.push_back(path + ": " + message); };
+  CircuitBreakerConfig c;
+  parse_circuit_breaker(
+      ConfigSection(YAML::Load("{window_type: time, window_time: 30s, min_calls: 50, probes: 2}"), "x.breaker", report),
+      c);
+  CHECK(errors.empty());
+  CHECK(c.window_type == CircuitBreakerConfig::Window::kTime);
+  CHECK(c.window_time == 30s);
+  CHECK(c.min_calls == 50);  // no window cap on a time window
+  parse_circuit_breaker(ConfigSection(YAML::Load("{window_type: sliding, bogus: 1}"), "x.breaker", report), c);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].starts_with("x.breaker.bogus: unknown key"));
+  CHECK(errors[1].starts_with("x.breaker.window_type: expected count or time"));
 }
