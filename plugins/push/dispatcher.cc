@@ -167,9 +167,10 @@ void Dispatcher::finished(InFlight& f, HttpAnswer answer) {
   metrics_.latency.observe(std::chrono::duration<double>(SteadyClock::now() - f.started).count());
   Outcome o = provider_->classify(answer);
   metrics_.count(o.reason);
-  // A dead token or a refused payload is the provider working as designed; only transport failures,
-  // throttling and server errors count against the endpoint (and the breaker measures slowness).
-  bool endpoint_failed = o.kind == Outcome::kRetry && !o.reauth;
+  // A dead token or a refused payload is the provider working as designed, and throttling is paced
+  // by Retry-After; only transport failures, timeouts and server errors count against the endpoint
+  // (and the breaker measures slowness).
+  bool endpoint_failed = o.kind == Outcome::kRetry && !o.reauth && o.reason != "throttled";
   breaker_.record(f.permit, endpoint_failed ? sdk::CircuitBreaker::Outcome::kFailure : sdk::CircuitBreaker::Outcome::kSuccess);
   switch (o.kind) {
     case Outcome::kSent:

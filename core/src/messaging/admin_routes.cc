@@ -286,11 +286,15 @@ void add_admin_routes(const sdk::Host& host, ImService& im) {
                     HttpResponse err;
                     auto s = token_session(req, &err);
                     if (!s) return err;
-                    // The JSON schema wants provider/app_id/token; a removal without a token removes any.
-                    Json body{{"provider", "apns"}, {"app_id", "-"}, {"token", "-"}, {"remove", true}};
-                    return run(*svc, *s, "push_token", body, s->user, 200, [](binary::FrameBody& f) {
-                      std::get<binary::PushTokenFrame>(f).token.clear();
-                    });
+                    // Any token of the device: straight on the writer (PUSH_TOKEN's remove names a token).
+                    bool done = svc->with_store(
+                        [&](MessageStore& store) {
+                          store.sql("DELETE FROM push_tokens WHERE user = ? AND device = ?")
+                              .bind(1, s->user).bind(2, s->device).run();
+                        },
+                        kAnswerTimeout);
+                    if (!done) return bad(HERALD_REASON_STORAGE_UNAVAILABLE, "storage did not answer");
+                    return HttpResponse::json(200, "{}");
                   });
   host.http_route("GET", "/v1/users/{user}/devices",
                   "every known device: online, acked sync version, push provider", [svc](const HttpRequest& req) {

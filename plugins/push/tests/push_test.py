@@ -165,7 +165,7 @@ class PushTest(unittest.TestCase):
         # The admin API registers and removes tokens.
         s, _ = self.admin("PUT", "/v1/users/erin/devices/erin-phone/push_token",
                           {"provider": "huawei", "app_id": "com.example.chat", "token": "hw-erin"})
-        self.assertEqual(s, 200)
+        self.assertEqual(s, 200, _)
         m = self.send(alice, "erin", "via huawei")
         hw = self.p.huawei.b.wait(lambda r: r[1] == "hw-erin")
         self.assertTrue(hw, "no Huawei notification")
@@ -173,7 +173,7 @@ class PushTest(unittest.TestCase):
         self.assertEqual(hw[0][3]["android"]["notification"]["badge"], {"set_num": 1})
         self.assertEqual(json.loads(hw[0][3]["data"])["msg_id"], m)
         s, _ = self.admin("DELETE", "/v1/users/erin/devices/erin-phone/push_token")
-        self.assertEqual(s, 200)
+        self.assertEqual(s, 200, _)
         devices = self.admin("GET", "/v1/users/erin/devices")[1]["devices"]
         self.assertFalse(any("push" in d for d in devices), devices)
 
