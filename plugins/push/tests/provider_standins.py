@@ -104,9 +104,10 @@ class Behaviour:
 # ---- APNs: HTTP/2 over TLS ---------------------------------------------------------------------
 
 class ApnsStandIn:
-    def __init__(self, workdir, cert, key, public_key, key_id, team_id):
+    def __init__(self, workdir, cert, key, keys):
+        """keys: key id -> (public key, team id): the providers' signing keys this stand-in accepts."""
         self.b = Behaviour()
-        self.public_key, self.key_id, self.team_id = public_key, key_id, team_id
+        self.keys = keys
         self.jwt_failures = 0
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
@@ -140,12 +141,13 @@ class ApnsStandIn:
             assert scheme.lower() == "bearer"
             h, c, s = token.split(".")
             header, claims = json.loads(b64url_decode(h)), json.loads(b64url_decode(c))
-            assert header == {"alg": "ES256", "kid": self.key_id}, header
-            assert claims["iss"] == self.team_id and abs(claims["iat"] - time.time()) < 3600, claims
+            assert header["alg"] == "ES256" and set(header) == {"alg", "kid"}, header
+            public_key, team = self.keys[header["kid"]]
+            assert claims["iss"] == team and abs(claims["iat"] - time.time()) < 3600, claims
             raw = b64url_decode(s)
             assert len(raw) == 64
             der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-            self.public_key.verify(der, f"{h}.{c}".encode(), ec.ECDSA(hashes.SHA256()))
+            public_key.verify(der, f"{h}.{c}".encode(), ec.ECDSA(hashes.SHA256()))
             return True
         except Exception:  # noqa: BLE001 - any defect is a refused token
             return False
@@ -390,10 +392,15 @@ class StandIns:
         self.dir = workdir
         self.cert, self.tlskey = make_tls(workdir)
         # APNs .p8 (EC P-256, PKCS#8) and its public key for the stand-in.
-        apns_key = ec.generate_private_key(ec.SECP256R1())
+        # A second app with its own key and team: several credentials per provider in one instance.
+        apns_key, other_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
         self.p8 = os.path.join(workdir, "AuthKey_TESTKEY123.p8")
+        self.other_p8 = os.path.join(workdir, "AuthKey_OTHERKEY99.p8")
         write_pem(self.p8, apns_key)
-        self.apns = ApnsStandIn(workdir, self.cert, self.tlskey, apns_key.public_key(), "TESTKEY123", "TEAM123456")
+        write_pem(self.other_p8, other_key)
+        self.apns = ApnsStandIn(workdir, self.cert, self.tlskey,
+                                {"TESTKEY123": (apns_key.public_key(), "TEAM123456"),
+                                 "OTHERKEY99": (other_key.public_key(), "TEAM654321")})
         # FCM service account (RSA).
         sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.fcm = FcmStandIn(self.cert, self.tlskey, sa_key.public_key(), "herald-test", "push@herald-test.iam")
@@ -416,7 +423,9 @@ class StandIns:
       templates: {{title: "{{sender}}", text: "{{text}}"}}
       providers:
         - {{name: apns, type: apns, url: "{self.apns.url}", sandbox_url: "{self.apns.url}", key_file: "{self.p8}",
-           key_id: TESTKEY123, team_id: TEAM123456, {common}}}
+           key_id: TESTKEY123, team_id: TEAM123456, app_ids: [com.example.chat], {common}}}
+        - {{name: apns-other, type: apns, url: "{self.apns.url}", key_file: "{self.other_p8}",
+           key_id: OTHERKEY99, team_id: TEAM654321, app_ids: [com.example.other], {common}}}
         - {{name: fcm, type: fcm, url: "{self.fcm.url}", service_account_file: "{self.sa}", {common}}}
         - {{name: huawei, type: huawei, url: "{self.huawei.url}", token_uri: "{self.huawei.url}/oauth2/v3/token",
            app_id: "104000001", client_id: "104000001", client_secret: hw-secret, {common}}}

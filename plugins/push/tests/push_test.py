@@ -6,6 +6,7 @@ notification per message with the right badge, online devices none; dead tokens 
 never used again; throttling is retried after Retry-After; a hanging endpoint trips its breaker while
 messages keep flowing."""
 import argparse
+import base64
 import json
 import os
 import sys
@@ -141,6 +142,7 @@ class PushTest(unittest.TestCase):
             self.assertEqual(msg["android"]["collapse_key"], c2c("alice", "bob"))
         self.assertEqual(self.p.huawei.b.for_token("hw-bob"), [], "the online device got a push")
         self.assertEqual(self.p.apns.jwt_failures, 0)
+        self.assertEqual(self.p.fcm.grants, 1, "the FCM access token is cached, not fetched per message")
 
         # Bob reads on the tablet: the offline devices get a silent push that lowers the badge to 0.
         r = tab.request("$im/read", {"conv": c2c("alice", "bob"), "seq": 3})
@@ -221,6 +223,24 @@ class PushTest(unittest.TestCase):
         self.assertGreaterEqual(self.metric('herald_push_retries_total{provider="fcm"}') - retries_before, 2)
         wait_until(lambda: self.metric('herald_push_sent_total{provider="fcm",result="throttled"}') >= 2,
                    what="throttled counted")
+
+    def test_3a_several_apps_per_provider_each_with_its_credentials(self):
+        alice = self.dev("alice", "alice-phone")
+        self.register("kim", "kim-ios", "apns", "apns-kim-chat", app_id="com.example.chat")
+        self.register("kim", "kim-ipad", "apns", "apns-kim-other", app_id="com.example.other")
+        self.register("kim", "kim-watch", "apns", "apns-kim-unknown", app_id="com.example.unconfigured")
+        self.send(alice, "kim", "two apps")
+        chat = self.p.apns.b.wait(lambda r: r[1] == "apns-kim-chat")
+        other = self.p.apns.b.wait(lambda r: r[1] == "apns-kim-other")
+        self.assertTrue(chat and other, "a notification is missing")
+
+        def kid(record):
+            h = record[2]["authorization"].split(" ", 1)[1].split(".")[0]
+            return json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"]
+        self.assertEqual((chat[0][2]["apns-topic"], kid(chat[0])), ("com.example.chat", "TESTKEY123"))
+        self.assertEqual((other[0][2]["apns-topic"], kid(other[0])), ("com.example.other", "OTHERKEY99"))
+        self.assertEqual(self.p.apns.b.for_token("apns-kim-unknown"), [], "an app with no credentials was pushed")
+        self.assertEqual(self.p.apns.jwt_failures, 0)
 
     def test_3b_xiaomi_notification_and_dead_regid(self):
         alice = self.dev("alice", "alice-phone")
