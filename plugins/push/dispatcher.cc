@@ -30,6 +30,9 @@ DispatcherMetrics DispatcherMetrics::create(const sdk::Host& host, const std::st
                                   {{"provider", provider}});
   m.retries = host.counter("herald_push_retries_total", "Attempts scheduled again after a transient failure.",
                            {{"provider", provider}});
+  m.collapsed = host.counter("herald_push_collapsed_total",
+                             "Notifications folded into a held one for the same device and conversation.",
+                             {{"provider", provider}});
   return m;
 }
 
@@ -97,9 +100,12 @@ void Dispatcher::run() {
         queue_.pop_front();
       }
     }
+    std::erase_if(ready, [this](Job& job) { return hold(job); });
     auto now = SteadyClock::now();
     while (!delayed_.empty() && delayed_.begin()->first <= now && in_flight_.size() + ready.size() < config_.concurrency) {
-      ready.push_back(std::move(delayed_.begin()->second));
+      Job& job = delayed_.begin()->second;
+      if (job.attempt == 0 && !job.n.collapse_id.empty()) held_.erase(job.n.token + '\n' + job.n.collapse_id);
+      ready.push_back(std::move(job));
       delayed_.erase(delayed_.begin());
     }
     for (auto& job : ready) start_job(std::move(job));
@@ -188,6 +194,23 @@ void Dispatcher::finished(InFlight& f, HttpAnswer answer) {
       retry_later(std::move(f.job), o.retry_after);
       return;
   }
+}
+
+bool Dispatcher::hold(Job& job) {
+  if (config_.collapse_window.count() == 0 || job.attempt != 0 || job.n.silent || job.n.collapse_id.empty())
+    return false;
+  std::string key = job.n.token + '\n' + job.n.collapse_id;
+  auto it = held_.find(key);
+  if (it != held_.end()) {
+    Notification& held = it->second->second.n;
+    uint32_t count = held.collapsed + 1;
+    held = std::move(job.n);  // the newest message and badge; still sent when the first window ends
+    held.collapsed = count;
+    metrics_.collapsed.add();
+    return true;
+  }
+  held_.emplace(std::move(key), delayed_.emplace(SteadyClock::now() + config_.collapse_window, std::move(job)));
+  return true;
 }
 
 void Dispatcher::retry_later(Job job, std::chrono::milliseconds server_delay) {

@@ -31,6 +31,7 @@ struct DispatcherMetrics {
   sdk::Metric latency;                      // herald_push_latency_seconds{provider}
   sdk::Metric tokens_removed;               // herald_push_tokens_removed_total{provider}
   sdk::Metric retries;                      // herald_push_retries_total{provider}
+  sdk::Metric collapsed;                    // herald_push_collapsed_total{provider}
   static DispatcherMetrics create(const sdk::Host& host, const std::string& provider);
   void count(const std::string& result);
 };
@@ -61,6 +62,9 @@ class Dispatcher {
   void start_job(Job job);
   void finished(InFlight& f, HttpAnswer answer);
   void retry_later(Job job, std::chrono::milliseconds server_delay);
+  // collapse_window > 0: holds a new notification for the window; a later one for the same device
+  // and conversation replaces it (newest text and badge). False: not held, send now.
+  bool hold(Job& job);
 
   ProviderConfig config_;
   std::unique_ptr<Provider> provider_;
@@ -78,6 +82,8 @@ class Dispatcher {
   // Worker thread only.
   std::multimap<std::chrono::steady_clock::time_point, Job> delayed_;
   std::map<void*, std::unique_ptr<InFlight>> in_flight_;  // by CURL* handle
+  using Delayed = std::multimap<std::chrono::steady_clock::time_point, Job>::iterator;
+  std::map<std::string, Delayed> held_;  // token + conversation -> its held notification in delayed_
   std::thread thread_;
 };
 

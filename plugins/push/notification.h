@@ -18,6 +18,7 @@ struct Notification {
   uint32_t badge = 0;
   std::string conv, msg_id;  // custom data
   std::string collapse_id;   // "" = no collapse
+  uint32_t collapsed = 1;    // messages this notification stands for (burst collapse)
 };
 
 // One HTTP request a provider wants sent.

@@ -101,7 +101,8 @@ PushConfig parse_push_config(const YAML::Node& node, const sdk::ConfigSection::R
   c.bodies = {{"text", "{text}"}, {"image", "[Image]"}, {"audio", "[Voice]"}, {"video", "[Video]"},
               {"file", "[File]"},  {"system", "{text}"}, {"custom", "[Message]"}};
   sdk::ConfigSection root(node, "", report);
-  root.allow_keys({"providers", "templates", "privacy", "silent_signals", "collapse"});
+  root.allow_keys({"providers", "templates", "privacy", "silent_signals", "collapse", "collapse_window"});
+  root.duration("collapse_window", c.collapse_window);
   root.boolean("silent_signals", c.silent_signals);
   root.boolean("collapse", c.collapse);
   if (root.present() && node["privacy"].IsDefined() && node["privacy"].IsScalar()) {
@@ -132,6 +133,7 @@ PushConfig parse_push_config(const YAML::Node& node, const sdk::ConfigSection::R
     }
     ProviderConfig p = parse_provider(r);
     if (!names.insert(p.name).second) r.error("name", "duplicate provider name \"" + p.name + "\"");
+    p.collapse_window = c.collapse ? c.collapse_window : std::chrono::milliseconds(0);
     c.providers.push_back(std::move(p));
   }
   return c;

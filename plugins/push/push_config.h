@@ -32,6 +32,7 @@ struct ProviderConfig {
   std::chrono::milliseconds ttl{86'400'000};  // apns-expiration / FCM ttl / Huawei ttl
   uint32_t queue = 10'000;    // bounded queue; a full queue drops (counted)
   uint32_t concurrency = 64;  // requests in flight (HTTP/2 streams)
+  std::chrono::milliseconds collapse_window{0};  // the plugin's collapse_window, copied here
   RetryConfig retry;
   sdk::CircuitBreakerConfig breaker;
   // APNs
@@ -54,6 +55,7 @@ struct PushConfig {
   std::string privacy_body = "You have a new message";
   bool silent_signals = true;            // recall/read/delete: background push to sync
   bool collapse = true;                  // apns-collapse-id / collapse_key per conversation
+  std::chrono::milliseconds collapse_window{0};  // > 0: a burst per (device, conversation) sends once
 };
 
 // Reports every problem with its YAML path; returns what parsed.

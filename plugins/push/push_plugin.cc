@@ -219,7 +219,9 @@ sdk::PluginSpec<PushPlugin> spec() {
              key("templates", HERALD_CONFIG_MAP, "{}", "title and per-kind body templates"),
              key("privacy", HERALD_CONFIG_ANY, "false", "hide sender and content: true/false or {enabled, title, body}"),
              key("silent_signals", HERALD_CONFIG_BOOLEAN, "true", "recall/read/delete as silent background pushes"),
-             key("collapse", HERALD_CONFIG_BOOLEAN, "true", "collapse notifications per conversation")});
+             key("collapse", HERALD_CONFIG_BOOLEAN, "true", "collapse notifications per conversation"),
+             key("collapse_window", HERALD_CONFIG_DURATION, "0s",
+                 "> 0: hold a notification this long; a burst per device and conversation sends once")});
 }
 
 }  // namespace

@@ -13,12 +13,13 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 from provider_standins import StandIns  # noqa: E402
 
 ARGS = None
@@ -41,13 +42,36 @@ def wait_until(predicate, timeout=TIMEOUT, what="condition"):
         time.sleep(0.05)
 
 
-class PushTest(unittest.TestCase):
+def admin_call(server, token, method, path, body=None):
+    """(status, JSON body) of one admin API request."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://{server.admin}{path}", data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def admin_config(tmp):
+    token_file = os.path.join(tmp, "admin.token")
+    return token_file, f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {token_file}\n"
+
+
+def wait_offline(server, token, user, device):
+    wait_until(lambda: device not in admin_call(server, token, "GET", f"/v1/users/{user}/presence")[1]["devices"],
+               what=f"{device} offline")
+
+
+class PushTest(ImServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.p = StandIns(cls.tmp.name)
-        token_file = os.path.join(cls.tmp.name, "admin.token")
-        admin = f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {token_file}\n"
+        token_file, admin = admin_config(cls.tmp.name)
         plugins = "  - name: unread\n    config: {}\n" + cls.p.plugin_config(breaker=BREAKER)
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
                               stages=("im.store", "unread", "im.route")).start()
@@ -56,34 +80,13 @@ class PushTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.p.close()
-        cls.tmp.cleanup()
-        assert code == 0, f"herald exit code {code}"
-
-    def setUp(self):
-        self.devices = []
-
-    def tearDown(self):
-        for d in self.devices:
-            d.disconnect()
-
-    def dev(self, user, device):
-        d = self.server.device(user, device)
-        self.devices.append(d)
-        return d
+        try:
+            super().tearDownClass()
+        finally:
+            cls.p.close()
 
     def admin(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"http://{self.server.admin}{path}", data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.admin_token}")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+        return admin_call(self.server, self.admin_token, method, path, body)
 
     def register(self, user, device, provider, token, app_id="com.example.chat", online=False):
         """The device registers its token over MQTT ($im/push_token), then goes offline unless told."""
@@ -92,8 +95,7 @@ class PushTest(unittest.TestCase):
         self.assertEqual(r["kind"], "result", r)
         if not online:
             d.disconnect()
-            wait_until(lambda: device not in self.admin("GET", f"/v1/users/{user}/presence")[1]["devices"],
-                       what=f"{device} offline")
+            wait_offline(self.server, self.admin_token, user, device)
         return d
 
     def send(self, sender, to, text):
@@ -284,6 +286,53 @@ class PushTest(unittest.TestCase):
         wait_until(lambda: self.metric('herald_push_sent_total{provider="huawei",result="breaker_open"}') >= 1,
                    what="fail fast while open")
         self.assertEqual(self.metric('herald_circuit_state{target="push:apns"}'), 0)
+
+
+class CollapseTest(unittest.TestCase):
+    """collapse_window: a burst into one conversation gives one notification per device, with the
+    newest text and badge; the next message after the window gives another."""
+
+    def test_burst_collapses_to_one_notification_with_the_final_badge(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            p = StandIns(tmp)
+            plugins = "  - name: unread\n    config: {}\n" + p.plugin_config().replace(
+                "      templates:", "      collapse_window: 700ms\n      templates:")
+            token_file, admin = admin_config(tmp)
+            server = ImServer(ARGS.herald, ARGS.plugin_dir, tmp, plugins=plugins, admin=admin,
+                              stages=("im.store", "unread", "im.route")).start()
+            try:
+                phone = server.device("lou", "lou-ios")
+                phone.request("$im/push_token", {"provider": "apns", "app_id": "com.example.chat", "token": "apns-lou"})
+                phone.disconnect()
+                with open(token_file) as f:
+                    wait_offline(server, f.read().strip(), "lou", "lou-ios")
+                mia = server.device("mia", "mia-phone")
+                acks = []
+                for i in range(5):
+                    cmid = f"b{i}"
+                    mia.send("c2c", "lou", f"burst {i}", cmid)
+                    acks.append(mia.wait_entries(lambda e, c=cmid: e.get("cmid") == c and e.get("kind") == "ack")[0])
+                got = p.apns.b.wait(lambda r: r[1] == "apns-lou")
+                self.assertTrue(got, "no notification for the burst")
+                # One more message after the window: its notification is the marker that the burst's is final.
+                time_after = got[0][0]
+                mia.send("c2c", "lou", "later", "after")
+                mia.wait_entries(lambda e: e.get("cmid") == "after" and e.get("kind") == "ack")
+                later = p.apns.b.wait(lambda r: r[1] == "apns-lou" and r[0] > time_after)
+                self.assertTrue(later)
+                sent = p.apns.b.for_token("apns-lou")
+                self.assertEqual(len(sent), 2, [r[3] for r in sent])
+                self.assertEqual(sent[0][3]["aps"]["alert"]["body"], "burst 4")
+                self.assertEqual(sent[0][3]["aps"]["badge"], 5)
+                self.assertEqual(sent[0][3]["msg_id"], acks[-1]["msg_id"])
+                self.assertEqual(sent[1][3]["aps"]["badge"], 6)
+                self.assertEqual(sum(v for k, v in server.scrape().items()
+                                     if k.startswith('herald_push_collapsed_total{provider="apns"}')), 4)
+                mia.disconnect()
+            finally:
+                code = server.stop()
+                p.close()
+            self.assertEqual(code, 0)
 
 
 if __name__ == "__main__":
