@@ -38,7 +38,7 @@ DispatcherMetrics DispatcherMetrics::create(const sdk::Host& host, const std::st
 
 void DispatcherMetrics::count(const std::string& result) {
   auto it = sent.find(result);
-  (it != sent.end() ? it->second : sent["failed"]).add();
+  (it != sent.end() ? it : sent.find("failed"))->second.add();  // never inserts: called from any thread
 }
 
 struct Dispatcher::InFlight {
@@ -49,10 +49,15 @@ struct Dispatcher::InFlight {
 };
 
 Dispatcher::Dispatcher(ProviderConfig config, std::unique_ptr<Provider> provider, DispatcherMetrics metrics,
-                       sdk::CircuitBreakerMetrics breaker_metrics, TokenGone token_gone)
+                       sdk::CircuitBreakerMetrics breaker_metrics, TokenGone token_gone, Warn warn)
     : config_(std::move(config)), provider_(std::move(provider)), metrics_(std::move(metrics)),
       breaker_("push:" + config_.name, config_.breaker, sdk::system_clock(), std::move(breaker_metrics)),
-      token_gone_(std::move(token_gone)) {
+      token_gone_(std::move(token_gone)), warn_(std::move(warn)) {
+  breaker_.on_transition([this](sdk::CircuitState from, sdk::CircuitState to) {
+    if (warn_)
+      warn_("push: provider \"" + config_.name + "\" (" + config_.url + ") breaker " + sdk::to_string(from) + " -> " +
+            sdk::to_string(to));
+  });
   multi_ = curl_multi_init();
   curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   thread_ = std::thread([this] { run(); });
@@ -156,6 +161,10 @@ void Dispatcher::start_job(Job job) {
   if (!call) {
     breaker_.record(permit, sdk::CircuitBreaker::Outcome::kFailure);
     metrics_.count("auth_error");
+    if (warn_ && started - last_auth_warning_ > std::chrono::seconds(10)) {
+      last_auth_warning_ = started;
+      warn_("push: provider \"" + config_.name + "\": no auth token: " + error);
+    }
     if (job.attempt < config_.retry.max_attempts) retry_later(std::move(job), {});
     return;
   }

@@ -40,9 +40,11 @@ class Dispatcher {
  public:
   // Called (worker thread) for a token the provider reported dead.
   using TokenGone = std::function<void(const Notification&)>;
+  // A line for the operator (worker thread): breaker changes, auth failures (at most one per 10 s).
+  using Warn = std::function<void(const std::string&)>;
 
   Dispatcher(ProviderConfig config, std::unique_ptr<Provider> provider, DispatcherMetrics metrics,
-             sdk::CircuitBreakerMetrics breaker_metrics, TokenGone token_gone);
+             sdk::CircuitBreakerMetrics breaker_metrics, TokenGone token_gone, Warn warn);
   ~Dispatcher();  // stops and joins; queued notifications are dropped
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -71,6 +73,8 @@ class Dispatcher {
   DispatcherMetrics metrics_;
   sdk::CircuitBreaker breaker_;
   TokenGone token_gone_;
+  Warn warn_;
+  std::chrono::steady_clock::time_point last_auth_warning_{};
   std::mt19937 rng_{std::random_device{}()};
 
   std::mutex mutex_;  // guards queue_, stopping_

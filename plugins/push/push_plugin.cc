@@ -86,7 +86,7 @@ class PushPlugin : public sdk::Plugin {
       dispatchers_.push_back(std::make_unique<Dispatcher>(
           pc, std::move(provider), DispatcherMetrics::create(host, pc.name),
           sdk::CircuitBreakerMetrics::create(host, "push:" + pc.name),
-          [this](const Notification& n) { remove_token(n); }));
+          [this](const Notification& n) { remove_token(n); }, [this](const std::string& line) { this->host().warn(line); }));
     }
   }
   ~PushPlugin() override {

@@ -274,6 +274,7 @@ class PushTest(ImServerTestCase):
         # Requests time out after 1s (timeout: 1s); 4 failed calls in the window open the breaker.
         wait_until(lambda: self.metric(target) == 1, timeout=15, what="huawei breaker open")
         opened_after = time.monotonic() - started
+        self.server.proc.wait_for(r'push: provider "huawei" \(https://127\.0\.0\.1:\d+\) breaker closed -> open')
         self.assertLess(opened_after, 10, "the breaker took too long to open")
         # The rest of Herald is unaffected: messages are stored and delivered at once.
         for i in range(5):
