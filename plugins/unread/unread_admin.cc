@@ -23,14 +23,15 @@ std::string unread_result_json(const std::string& user, const bin::UnreadResultF
 }
 
 AdminAnswer admin_unread(const herald_im_service_v1* im, const std::string& user, const std::vector<std::string>& convs) {
-  if (!bin::is_valid_user_id(user)) return {400, "invalid user id"};
-  if (!im) return {503, "the messaging core is not running"};
+  if (!bin::is_valid_user_id(user)) return {400, "invalid user id", HERALD_REASON_INVALID_ID};
+  if (!im) return {503, "the messaging core is not running", HERALD_REASON_SERVER_UNAVAILABLE};
   bin::UnreadRequestFrame req;
   for (const auto& c : convs) req.convs.push_back(bin::ConversationId{c});
   bin::Frame frame;
   frame.body = std::move(req);
   std::vector<uint8_t> bytes;
-  if (bin::encode_frame(frame, bytes) != bin::EncodeStatus::kOk) return {400, "request too large"};
+  if (bin::encode_frame(frame, bytes) != bin::EncodeStatus::kOk)
+    return {400, "invalid conversation id in convs (or too many)", HERALD_REASON_INVALID_ID};
 
   auto answer = std::make_shared<std::promise<std::vector<uint8_t>>>();
   auto future = answer->get_future();
@@ -52,15 +53,15 @@ AdminAnswer admin_unread(const herald_im_service_v1* im, const std::string& user
                 (*p)->set_value(std::vector<uint8_t>(d, d + f.size));
               },
               keep);
-  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return {503, "messaging core busy"};
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return {503, "no answer from the messaging core in time", HERALD_REASON_TIMEOUT};
   auto reply = future.get();
   bin::DecodeLimits limits;
   limits.max_frame_size = bin::kMaxFrameSizeCeiling;
   auto decoded = bin::decode_frame(std::span<const uint8_t>(reply.data(), reply.size()), limits);
-  if (decoded.status != bin::DecodeStatus::kOk) return {500, "undecodable answer from the messaging core"};
-  if (auto* r = std::get_if<bin::UnreadResultFrame>(&decoded.frame.body)) return {200, unread_result_json(user, *r)};
-  if (auto* e = std::get_if<bin::ErrorFrame>(&decoded.frame.body)) return {e->code == HERALD_REASON_INVALID_ID ? 400 : 500, e->text};
-  return {500, "unexpected answer from the messaging core"};
+  if (decoded.status != bin::DecodeStatus::kOk) return {500, "undecodable answer from the messaging core", HERALD_REASON_UNSPECIFIED_ERROR};
+  if (auto* r = std::get_if<bin::UnreadResultFrame>(&decoded.frame.body)) return {200, unread_result_json(user, *r), HERALD_REASON_OK};
+  if (auto* e = std::get_if<bin::ErrorFrame>(&decoded.frame.body)) return {500, e->text, e->code};
+  return {500, "unexpected answer from the messaging core", HERALD_REASON_UNSPECIFIED_ERROR};
 }
 
 }  // namespace herald::unread

@@ -8,6 +8,7 @@
 
 #include <herald/binary/frames.h>
 #include <herald/im_service.h>
+#include <herald/reason_codes.h>
 
 namespace herald::unread {
 
@@ -18,7 +19,8 @@ std::string unread_result_json(const std::string& user, const binary::UnreadResu
 // answer. Returns {status, body}: 200 with the JSON above, or an error status and message.
 struct AdminAnswer {
   int status = 200;
-  std::string body;
+  std::string body;                           // the JSON, or the error's message
+  uint16_t reason = HERALD_REASON_OK;    // the error's reason code
 };
 AdminAnswer admin_unread(const herald_im_service_v1* im, const std::string& user, const std::vector<std::string>& convs);
 

@@ -336,6 +336,14 @@ void UnreadCounters::flush(const ParticipantDb& db) {
   std::map<std::string, int64_t> totals;
   for (auto& [k, p] : batch_) {
     if (p.count == 0 && p.rd_own == 0) continue;
+    if (p.count == 0) {
+      // Only own read-diffusion messages: a sender without a row is no participant (e.g. the admin
+      // API speaking as the system), and must not get one.
+      db.sql("UPDATE unread_convs SET rd_own = rd_own + ? WHERE user = ? AND conv = ?")
+          .bind(1, p.rd_own).bind(2, k.user).bind(3, k.conv).run();
+      ++job_stats_.row_writes;
+      continue;
+    }
     // One write per (user, conv) for the whole batch (merged updates, lesson 20).
     auto s = db.sql("INSERT INTO unread_convs(user, conv, count, rd_base, rd_own, last_ts) "
                     "VALUES(?, ?, ?, COALESCE((SELECT rd_count FROM unread_rd WHERE conv = ?), 0) - ?, ?, ?) "

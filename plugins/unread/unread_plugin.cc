@@ -77,10 +77,28 @@ class UnreadPlugin : public sdk::Plugin {
   void start() override {
     im_ = static_cast<const herald_im_service_v1*>(host().api()->service_lookup(host().ctx(),
                                                                                 sdk::to_str(HERALD_IM_SERVICE_V1)));
+    host().http_route("GET", "/v1/users/{user}/unread",
+                      "a user's unread counts and total (?convs=c1,c2 for those conversations only)",
+                      [this](const sdk::HttpRequest& req) { return admin_route(req); });
   }
 
-  // Admin API: the user's counts, through the messaging core (so the answer is the writer's view).
-  AdminAnswer admin(const std::string& user) const { return admin_unread(im_, user, {}); }
+  // GET /v1/users/{user}/unread (admin HTTP worker thread): through the messaging core, so the
+  // answer is the writer's view.
+  sdk::HttpResponse admin_route(const sdk::HttpRequest& req) const {
+    std::vector<std::string> convs;
+    if (auto list = req.param("convs"); list && !list->empty()) {
+      size_t from = 0;
+      while (from <= list->size()) {
+        size_t comma = list->find(',', from);
+        if (comma == std::string::npos) comma = list->size();
+        if (comma > from) convs.push_back(list->substr(from, comma - from));
+        from = comma + 1;
+      }
+    }
+    AdminAnswer a = admin_unread(im_, req.param("user").value_or(""), convs);
+    if (a.status == 200) return sdk::HttpResponse::json(200, a.body);
+    return sdk::HttpResponse::error(static_cast<herald_reason>(a.reason), a.body);
+  }
 
   // The `unread` stage: the badges computed for the message's recipients in its commit.
   std::optional<std::string> take_badges(std::string_view conv, std::string_view seq) {
@@ -92,8 +110,9 @@ class UnreadPlugin : public sdk::Plugin {
     return out;
   }
   void stage_attached(size_t max_badges) {
-    std::lock_guard lock(badges_mutex_);
-    max_badges_ = std::max(max_badges_, max_badges);
+    size_t seen = max_badges_.load();
+    while (seen < max_badges && !max_badges_.compare_exchange_weak(seen, max_badges)) {
+    }
     stages_.fetch_add(1);
   }
   void stage_detached() { stages_.fetch_sub(1); }
@@ -193,7 +212,7 @@ class UnreadPlugin : public sdk::Plugin {
     if (stages_.load() > 0 && !m.read_diffusion) {
       auto& wanted = job_badges_[m.conv + "#" + std::to_string(m.seq)];
       for (auto& r : m.recipients)
-        if (r != m.sender && wanted.size() < max_badges_) wanted.push_back(r);
+        if (r != m.sender && wanted.size() < max_badges_.load()) wanted.push_back(r);
     }
   }
 
@@ -253,13 +272,14 @@ class UnreadPlugin : public sdk::Plugin {
     auto* req = decoded.status == bin::DecodeStatus::kOk ? std::get_if<bin::UnreadRequestFrame>(&decoded.frame.body)
                                                           : nullptr;
     if (!req) return encode(bin::ErrorFrame{HERALD_REASON_MALFORMED, "not an UNREAD_REQUEST", 0});
+    const bool muting = req->op == bin::UnreadOp::kMute || req->op == bin::UnreadOp::kUnmute;
     std::vector<std::string> listed;
     for (auto& c : req->convs) {
-      if (!c.value.starts_with("c2c:") && !c.value.starts_with("group:"))
-        return encode(bin::ErrorFrame{HERALD_REASON_INVALID_REQUEST, c.value + " has no unread state (rooms have none)", 0});
-      listed.push_back(c.value);
+      if (c.value.starts_with("c2c:") || c.value.starts_with("group:")) listed.push_back(c.value);
+      else if (muting) return encode(bin::ErrorFrame{HERALD_REASON_INVALID_REQUEST, c.value + " has no unread state", 0});
+      // a query skips rooms (no read state), as the core's own answer does
     }
-    if (req->op == bin::UnreadOp::kMute || req->op == bin::UnreadOp::kUnmute) {
+    if (muting) {
       for (auto& conv : listed)
         if (!counters_.participates(db, user, conv))
           return encode(bin::ErrorFrame{HERALD_REASON_NOT_MEMBER, "not a participant of " + conv, 0});
@@ -267,7 +287,8 @@ class UnreadPlugin : public sdk::Plugin {
     }
     ++batch_queries_;
     bin::UnreadResultFrame out;
-    for (auto& c : counters_.convs(db, user, listed)) {
+    const bool only_rooms = !req->convs.empty() && listed.empty();  // empty `listed` would mean "all"
+    for (auto& c : only_rooms ? std::vector<ConvUnread>{} : counters_.convs(db, user, listed)) {
       bin::UnreadEntry e;
       e.conv.value = c.conv;
       e.count = static_cast<uint32_t>(std::min<uint64_t>(c.count, UINT32_MAX));
@@ -299,7 +320,7 @@ class UnreadPlugin : public sdk::Plugin {
 
   std::atomic<int> stages_{0};
   std::mutex badges_mutex_;
-  size_t max_badges_ = 0;
+  std::atomic<size_t> max_badges_{0};
   std::map<std::string, std::string> badges_;  // "conv#seq" -> "user=badge,..." for the stage
 };
 

@@ -144,6 +144,11 @@ void MessageStore::exec(const char* text) {
   }
 }
 
+void MessageStore::commit() {
+  for (auto& [text, statement] : cache_) statement->reset();
+  exec("COMMIT");
+}
+
 void MessageStore::rollback() {
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }

@@ -63,7 +63,9 @@ class MessageStore {
   void exec(const char* text);
 
   void begin() { exec("BEGIN IMMEDIATE"); }
-  void commit() { exec("COMMIT"); }
+  // Resets every cached statement first: one left on a row keeps a read transaction open past the
+  // COMMIT, and the WAL is then never checkpointed past it (it grows without bound).
+  void commit();
   void rollback();  // never throws
   void savepoint() { exec("SAVEPOINT job"); }
   void release() { exec("RELEASE job"); }

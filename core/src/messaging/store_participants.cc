@@ -16,6 +16,11 @@ struct herald_im_sql {
   std::string prefix;  // "<name>_": the only tables the participant may write
   std::string error;
   std::map<std::string, std::unique_ptr<herald_im_stmt>, std::less<>> cache;
+  // After every callback: a statement left on a row would keep a read transaction open past the
+  // COMMIT, and a WAL with a reader that never ends is never reset (it grows without bound).
+  void reset_all() {
+    for (auto& [text, s] : cache) sqlite3_reset(s->stmt);
+  }
   ~herald_im_sql() {
     for (auto& [text, s] : cache) sqlite3_finalize(s->stmt);
   }
@@ -119,8 +124,10 @@ herald_str last_error(herald_im_sql* sql) { return str(sql->error); }
 StoreParticipants* self_of(void* self) { return static_cast<StoreParticipants*>(self); }
 
 void refuse(const herald_im_participant_v1* p, herald_im_sql* sql, const char* what) {
+  std::string error = std::move(sql->error);
+  sql->error.clear();
   throw StorageError("storage participant \"" + std::string(view(p->name)) + "\" refused " + what +
-                     (sql->error.empty() ? "" : ": " + sql->error));
+                     (error.empty() ? "" : ": " + error));
 }
 
 }  // namespace
@@ -181,6 +188,7 @@ uint32_t StoreParticipants::add(const herald_im_participant_v1* p) {
         }
       }
       if (p->opened && p->opened(p->arg, sql.get()) != 0) refuse(p, sql.get(), "to open");
+      sql->reset_all();
       store.commit();
     } catch (...) {
       store.rollback();
@@ -205,8 +213,11 @@ void StoreParticipants::remove(const herald_im_participant_v1* p) {
 
 void StoreParticipants::message_stored(MessageStore&, const herald_im_message_event& event) {
   for (auto& e : list_)
-    if (e.table->message_stored && e.table->message_stored(e.table->arg, e.sql.get(), &event) != 0)
-      refuse(e.table, e.sql.get(), "a message");
+    if (e.table->message_stored) {
+      int rc = e.table->message_stored(e.table->arg, e.sql.get(), &event);
+      e.sql->reset_all();
+      if (rc != 0) refuse(e.table, e.sql.get(), "a message");
+    }
 }
 
 void StoreParticipants::cursor_event(MessageStore&, std::string_view user, std::string_view conv, uint64_t seen_seq,
@@ -214,7 +225,10 @@ void StoreParticipants::cursor_event(MessageStore&, std::string_view user, std::
   herald_im_cursor_event event{sizeof(herald_im_cursor_event), str(user), str(conv), seen_seq};
   for (auto& e : list_) {
     auto callback = e.table->*fn;
-    if (callback && callback(e.table->arg, e.sql.get(), &event) != 0) refuse(e.table, e.sql.get(), what);
+    if (!callback) continue;
+    int rc = callback(e.table->arg, e.sql.get(), &event);
+    e.sql->reset_all();
+    if (rc != 0) refuse(e.table, e.sql.get(), what);
   }
 }
 
@@ -232,7 +246,11 @@ void StoreParticipants::member_left(MessageStore& store, std::string_view user, 
 
 uint32_t StoreParticipants::badge(MessageStore&, std::string_view user) {
   for (auto& e : list_)
-    if (e.table->badge) return e.table->badge(e.table->arg, e.sql.get(), str(user));
+    if (e.table->badge) {
+      uint32_t badge = e.table->badge(e.table->arg, e.sql.get(), str(user));
+      e.sql->reset_all();
+      return badge;
+    }
   return 0;
 }
 
@@ -247,8 +265,9 @@ std::optional<std::vector<uint8_t>> StoreParticipants::unread(MessageStore&, std
       *out = std::vector<uint8_t>(p, p + frame.size);
     };
     herald_str req{reinterpret_cast<const char*>(request_frame.data()), request_frame.size()};
-    if (e.table->unread(e.table->arg, e.sql.get(), str(user), req, reply, &answer) != 0 || !answer)
-      refuse(e.table, e.sql.get(), "an unread request");
+    int rc = e.table->unread(e.table->arg, e.sql.get(), str(user), req, reply, &answer);
+    e.sql->reset_all();
+    if (rc != 0 || !answer) refuse(e.table, e.sql.get(), "an unread request");
     return answer;
   }
   return std::nullopt;
@@ -260,9 +279,12 @@ void StoreParticipants::job_end(bool kept) {
 }
 
 void StoreParticipants::before_commit(MessageStore&) {
-  for (auto& e : list_)
-    if (e.table->before_commit && e.table->before_commit(e.table->arg, e.sql.get()) != 0)
-      refuse(e.table, e.sql.get(), "the commit");
+  for (auto& e : list_) {
+    if (!e.table->before_commit) continue;
+    int rc = e.table->before_commit(e.table->arg, e.sql.get());
+    e.sql->reset_all();
+    if (rc != 0) refuse(e.table, e.sql.get(), "the commit");
+  }
 }
 
 void StoreParticipants::batch_end(bool committed) {

@@ -325,7 +325,7 @@ TEST_CASE("muted conversations keep their count but leave the total (configurabl
   }
 }
 
-TEST_CASE("leaving drops the conversation from the total; a rejoin counts from the join seq") {
+TEST_CASE("leaving drops the conversation from the total, a rejoin counts from the join seq") {
   Core core;
   core.begin();
   core.job([&] { core.join("team", "alice"); });

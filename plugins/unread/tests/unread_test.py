@@ -21,6 +21,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "integration"))
 from im_harness import ImServer, ImDevice, TIMEOUT  # noqa: E402
@@ -35,7 +37,9 @@ def c2c(a, b):
 
 class Server(ImServer):
     def __init__(self, args, workdir):
+        self.token_file = os.path.join(workdir, "admin.token")
         super().__init__(args.herald, args.plugin_dir, workdir,
+                         admin=f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {self.token_file}\n",
                          im_config=f"      groups: {{write_diffusion_max: {WD_MAX}, max_members: 100000}}\n"
                                    f"      storage: {{file: im.db, synchronous: normal}}",
                          plugins="  - name: unread\n    config: {check_on_start: true}",
@@ -47,6 +51,19 @@ class Server(ImServer):
         lines = [l for l in self.proc.lines if "reconciliation at start" in l]
         assert lines and lines[-1].endswith(" 0 mismatches"), f"start-up reconciliation: {lines}"
         return self
+
+    def admin_unread(self, user, convs=None):
+        """GET /v1/users/{user}/unread on the admin API: (status, JSON)."""
+        with open(self.token_file) as f:
+            token = f.read().strip()
+        query = f"?convs={','.join(convs)}" if convs else ""
+        req = urllib.request.Request(f"http://{self.admin}/v1/users/{user}/unread{query}")
+        req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
 
     def check(self):
         """`herald unread check` on the database (live or crashed): returns its summary; fails on mismatches."""
@@ -390,6 +407,9 @@ class RandomizedTest:
             counts = {e["conv"]: e["count"] for e in got["unread"]["convs"]}
             flags = {e["conv"]: e.get("muted", False) for e in got["unread"]["convs"]}
             assert counts == expected, f"{user}: server {counts} != model {expected}"
+            status, admin = self.server.admin_unread(user)  # the admin API's view: the same numbers
+            assert status == 200 and admin["total"] == got["unread"]["total"] and \
+                {e["conv"]: e["count"] for e in admin["convs"]} == counts, (user, status, admin)
             total = sum(n for conv, n in expected.items() if (user, conv) not in muted)
             assert got["unread"]["total"] == total, f"{user}: total {got['unread']['total']} != model {total}"
             for conv in counts:
@@ -481,6 +501,13 @@ def big_group(args, workdir):
         system = chunks - members.index(user) // 1000
         want = system + (0 if user == members[7] else sent)
         assert got["unread"]["convs"][0]["count"] == want and got["unread"]["total"] == want, (user, want, got)
+    # PUSH.badge: the owner (online) got each message with its total at that point: 1, 2, ... 5.
+    pushed = owner.wait_entries(lambda e: e.get("kind") == "msg" and e.get("from") == members[7], count=sent)
+    assert [e.get("badge", 0) for e in pushed] == list(range(1, sent + 1)), pushed
+    status, admin = server.admin_unread(members[0], ["group:huge"])
+    assert status == 200 and admin["convs"][0]["count"] == chunks + sent, (status, admin)
+    status, bad = server.admin_unread("not%20valid")
+    assert status == 400 and bad["error"]["name"] == "INVALID_ID", (status, bad)
     sender.disconnect()
     owner.disconnect()
     summary = server.check()  # every one of the 20,000 members' counts against the messages

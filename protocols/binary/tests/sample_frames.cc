@@ -152,8 +152,8 @@ std::vector<Frame> full_frames() {
                    GroupMember{UserId{"bob"}, GroupRole::kMember, 1700003600000, 12}},
                   2, {full_message_entry()}, 1003, ConversationId{"group:g1"}},
       14);
-  add(UnreadRequestFrame{{ConversationId{"c2c:alice:bob"}, ConversationId{"room:live.42"}}}, 16);
-  add(UnreadResultFrame{{UnreadEntry{ConversationId{"c2c:alice:bob"}, 3, 42, 39}}, 3}, 16);
+  add(UnreadRequestFrame{{ConversationId{"c2c:alice:bob"}, ConversationId{"room:live.42"}}, UnreadOp::kMute}, 16);
+  add(UnreadResultFrame{{UnreadEntry{ConversationId{"c2c:alice:bob"}, 3, 42, 39, true}}, 3}, 16);
   add(PushTokenFrame{PushProvider::kApns, "com.example.chat", "a1b2c3d4", true, true}, 17);
   return v;
 }

@@ -581,6 +581,12 @@ ParseResult parse_request(std::string_view topic, std::string_view payload, std:
 
 std::string entry_json(const binary::TimelineEntry& entry) { return dump(timeline_json(entry)); }
 
+std::string entry_json(const binary::TimelineEntry& entry, std::uint32_t badge) {
+  ojson j = timeline_json(entry);
+  if (badge != 0) j["badge"] = badge;
+  return dump(j);
+}
+
 std::string error_entry(std::uint16_t code, std::string_view reason, const ReplyContext& context,
                         std::uint32_t retry_after_ms) {
   ojson out = ojson::object();
@@ -617,7 +623,7 @@ std::vector<std::string> inbox_entries(const binary::FrameBody& frame, const Rep
           if (f.duplicate) j["duplicate"] = true;
           out.push_back(dump(j));
         } else if constexpr (std::is_same_v<T, binary::PushFrame>) {
-          for (const auto& entry : f.entries) out.push_back(entry_json(entry));
+          for (const auto& entry : f.entries) out.push_back(entry_json(entry, f.badge));
         } else if constexpr (std::is_same_v<T, binary::SyncPageFrame>) {
           for (const auto& entry : f.entries) out.push_back(entry_json(entry));
           ojson j = ojson::object();

@@ -101,6 +101,8 @@ TEST_CASE("errors: bad JSON, unknown topic, system type, bad ids") {
   CHECK(parse_request("$im/send/c2c/bob", R"({"cmid":"a","type":"text","body":5})", "alice").code ==
         HERALD_REASON_PAYLOAD_FORMAT_INVALID);
   CHECK(parse_request("$im/read", R"({"conv":"bogus","seq":1})", "alice").code == HERALD_REASON_INVALID_ID);
+  CHECK(parse_request("$im/unread", R"({"op":"explode"})", "alice").code == HERALD_REASON_INVALID_REQUEST);
+  CHECK(parse_request("$im/unread", R"({"op":"mute"})", "alice").code == HERALD_REASON_INVALID_REQUEST);  // needs convs
   auto missing = parse_request("$im/recall", R"({"conv":"c2c:alice:bob","req_id":"r1"})", "alice");
   CHECK(missing.code == HERALD_REASON_INVALID_REQUEST);
   CHECK(missing.context.req_id == "r1");
@@ -129,6 +131,11 @@ TEST_CASE("requests of Part II section 18") {
   CHECK(hist.limit == 20);
   CHECK(request_as<binary::HistoryRequestFrame>(parse_request("$im/history", R"({"conv":"group:team","after":5})", "a")).after_seq == 5);
   CHECK(request_as<binary::UnreadRequestFrame>(parse_request("$im/unread", R"({"req_id": "u1"})", "a")).convs.empty());
+  CHECK(request_as<binary::UnreadRequestFrame>(parse_request("$im/unread", R"({"req_id": "u1", "op": "mark_all_read"})", "a"))
+            .op == binary::UnreadOp::kMarkAllRead);
+  CHECK(request_as<binary::UnreadRequestFrame>(
+            parse_request("$im/unread", R"({"req_id": "u1", "op": "mute", "convs": ["group:team"]})", "a"))
+            .op == binary::UnreadOp::kMute);
   CHECK(request_as<binary::UnreadRequestFrame>(parse_request("$im/unread", R"({"req_id": "u1", "convs": ["group:team"]})", "a"))
             .convs.size() == 1);
 
@@ -192,6 +199,9 @@ TEST_CASE("inbox: msg and signal entries match section 16") {
   CHECK(json::parse(entries[1]) == json::parse(R"({"kind":"signal","signal":"recall","conv":"c2c:alice:bob","msg_ids":["7180000000000000001"],"by":"alice",
  "device":"phone1","ts":1700000060000,"version":1003,"prev_version":1002})"));
   CHECK(entries[0].rfind(R"({"kind":"msg")", 0) == 0);  // kind comes first
+  CHECK_FALSE(json::parse(entries[0]).contains("badge"));  // 0: absent
+  push.badge = 7;
+  CHECK(json::parse(inbox_entries(push)[0])["badge"] == 7);
 }
 
 TEST_CASE("inbox: ack, sync_end, history, results, error") {
@@ -241,6 +251,8 @@ TEST_CASE("inbox: ack, sync_end, history, results, error") {
   u1.req_id = "u1";
   CHECK(json::parse(inbox_entries(unread, u1).at(0)) == json::parse(R"({"kind":"result","req_id":"u1","ok":true,"unread":{"total":5,
  "convs":[{"conv":"group:team","count":5,"last_seq":311,"read_seq":306}]}})"));
+  unread.convs[0].muted = true;  // a muted conversation says so (and is left out of the total)
+  CHECK(json::parse(inbox_entries(unread, u1).at(0))["unread"]["convs"][0]["muted"] == true);
 
   binary::ResultFrame created;
   created.conv.value = "group:team";

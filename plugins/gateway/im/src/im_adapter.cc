@@ -370,7 +370,8 @@ void ImAdapter::deliver(std::string_view user, std::string_view except_device, s
             }
           };
         }
-        broker_.deliver(control->client_id(), topic, to_bytes(im_json::entry_json(entry)), {}, std::move(on_result));
+        broker_.deliver(control->client_id(), topic, to_bytes(im_json::entry_json(entry, push.badge)), {},
+                        std::move(on_result));
       }
     } else {
       auto control = std::static_pointer_cast<session::BinarySessionControl>(d.control);

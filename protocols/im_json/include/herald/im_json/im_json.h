@@ -60,6 +60,8 @@ std::vector<std::string> inbox_entries(const binary::FrameBody& frame, const Rep
 
 // One timeline entry (kind "msg" or "signal") as inbox JSON.
 std::string entry_json(const binary::TimelineEntry& entry);
+// The same for an entry pushed live: with `badge`, the recipient's total unread (PUSH.badge; absent when 0).
+std::string entry_json(const binary::TimelineEntry& entry, std::uint32_t badge);
 // An "error" entry: code, reason (the registry text when `reason` is empty), cmid / req_id, and the
 // topic when neither is set or the code is TOPIC_NAME_INVALID / PAYLOAD_FORMAT_INVALID.
 std::string error_entry(std::uint16_t code, std::string_view reason, const ReplyContext& context,
