@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs every build and test dependency of Herald from Debian 12's packages. Idempotent:
-# when everything is present it only checks and returns.
+# Installs every build and test dependency of Herald from Debian 12's packages (and the web console's
+# from npm). Idempotent: when everything is present it only checks and returns.
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +14,7 @@ PACKAGES=(
   rpm dpkg-dev                                  # ops/package.sh: rpmbuild and dpkg-shlibdeps for CPack
   prometheus                                    # the dashboard test scrapes herald with a real Prometheus
   python3-h2 python3-cryptography               # push tests: HTTP/2+TLS APNs stand-in, JWT checks, throwaway keys
+  chromium                                      # the web console's end-to-end tests (Playwright drives it)
 )
 
 missing=()
@@ -22,11 +23,23 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # the web console's packages come from npm
 
-echo "ops/deps.sh: installing ${missing[*]}" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ops/deps.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The web console's npm packages (mqtt.js for the browser, playwright-core for its tests), exactly as
+# web/console/package-lock.json pins them; again only when the lock file changed.
+console="$(dirname "$0")/../web/console"
+stamp="$console/node_modules/.herald-lock"
+if ! cmp -s "$console/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "ops/deps.sh: npm ci in web/console" >&2
+  (cd "$console" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$console/package-lock.json" "$stamp"
+fi

@@ -3,7 +3,10 @@
 // start/stop, reload of auth and ACL, and the `herald token` command. No business logic lives here.
 #include <herald/sdk.hpp>
 
+#include <mutex>
+
 #include "gateway_config.h"
+#include "herald/gateway/auth/auth_service_table.h"
 #include "herald/gateway/binary/binary_server.h"
 #include "herald/gateway/im/im_adapter.h"
 #include "herald/im_service.h"
@@ -14,6 +17,7 @@
 #include "hook_adapters.h"
 #include "net/net_server.h"
 #include "token_command.h"
+#include "token_route.h"
 
 namespace herald::gateway {
 namespace {
@@ -45,6 +49,7 @@ class GatewayPlugin : public sdk::Plugin {
  public:
   GatewayPlugin(sdk::Host host, const sdk::Config& config)
       : Plugin(host), node_(YAML::Clone(config.node())), config_(parse_or_throw(config, host.data_dir())) {
+    jwt_ = config_.auth.jwt;
     auto stack = std::make_shared<auth::AuthStack>(config_.auth, auth::system_clock(), &this->host());
     authorizer_ = std::make_shared<AuthStackAuthorizer>(stack);
     acl_ = std::make_shared<AclAuthorizer>(std::make_shared<const auth::AclRules>(config_.acl));
@@ -68,6 +73,7 @@ class GatewayPlugin : public sdk::Plugin {
     broker_->set_session_observer(im_);
     broker_->set_reserved_topic_handler(im_);
     binary_->set_router(im_);
+    register_auth_service();
   }
   ~GatewayPlugin() override { stop(); }
 
@@ -79,6 +85,10 @@ class GatewayPlugin : public sdk::Plugin {
 
   void start() override {
     bind_im();
+    add_token_route(host(), [this] {
+      std::lock_guard lock(jwt_mutex_);
+      return jwt_;
+    });
     authorizer_->current()->start();
     if (auto err = broker_->start()) {
       im_->detach();
@@ -123,6 +133,10 @@ class GatewayPlugin : public sdk::Plugin {
     stack->start();
     authorizer_->swap(stack)->stop();
     acl_->swap(std::make_shared<const auth::AclRules>(next.acl));
+    {
+      std::lock_guard lock(jwt_mutex_);
+      jwt_ = next.auth.jwt;
+    }
     node_ = YAML::Clone(config.node());
     host().info("gateway: auth and ACL reloaded");
     return true;
@@ -146,6 +160,17 @@ class GatewayPlugin : public sdk::Plugin {
     im_->attach(service);
   }
 
+  // herald.auth.v1: other plugins' fronts (the media HTTP API) accept the same tokens, through whatever
+  // auth stack is current (reload swaps it), without including gateway code.
+  void register_auth_service() {
+    const herald_host_v1* api = host().api();
+    if (!HERALD_STRUCT_HAS(api, herald_host_v1, service_register) || api->service_register == nullptr) return;
+    auth_service_ = std::make_unique<auth::AuthServiceTable>(std::make_shared<CurrentAuthenticator>(authorizer_),
+                                                             "service");
+    if (api->service_register(host().ctx(), sdk::to_str(HERALD_AUTH_SERVICE_V1), auth_service_->table()) != 0)
+      host().warn("gateway: another plugin already offers herald.auth.v1; not registering ours");
+  }
+
   // No new clients; MQTT clients get v5 DISCONNECT 0x8B, binary clients a KICK with `reason`.
   DrainReport send_clients_away(herald_reason reason, std::string text) {
     DrainReport report = net_->drain();
@@ -156,6 +181,8 @@ class GatewayPlugin : public sdk::Plugin {
 
   YAML::Node node_;
   GatewayConfig config_;
+  std::mutex jwt_mutex_;
+  auth::JwtConfig jwt_;  // the current signing settings, for the admin API's token route (reload swaps them)
   std::shared_ptr<AuthStackAuthorizer> authorizer_;
   std::shared_ptr<AclAuthorizer> acl_;
   std::unique_ptr<mqtt::Broker> broker_;
@@ -164,6 +191,7 @@ class GatewayPlugin : public sdk::Plugin {
   std::unique_ptr<binary::BinaryServer> binary_;
   std::shared_ptr<im::ImAdapter> im_;  // after the registry and broker it refers to
   std::unique_ptr<NetServer> net_;
+  std::unique_ptr<auth::AuthServiceTable> auth_service_;  // registered in init; lives as long as the plugin
   bool started_ = false;
 };
 

@@ -221,6 +221,7 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(routes[("POST", "/v1/reload")], "herald")
 
         self.assertEqual(self.ok("POST", "/v1/reload")["reloaded"], True)
+        self.assertTrue(self.ok("GET", "/v1/status")["reloads"][-1]["ok"])
         with open(self.server.config) as f:
             good = f.read()
         try:
@@ -229,10 +230,35 @@ class AdminApiTest(unittest.TestCase):
             code, out, _ = self.http("POST", "/v1/reload")
             self.assertEqual(code, 400, out)
             self.assertIn("service.loops", out["error"]["message"])
+            last = self.ok("GET", "/v1/status")["reloads"][-1]
+            self.assertEqual(last["ok"], False)
+            self.assertIn("service.loops", last["message"])
         finally:
             with open(self.server.config, "w") as f:
                 f.write(good)
         self.assertEqual(self.ok("POST", "/v1/reload")["reloaded"], True)
+
+    def test_tokens_metrics_and_console_files(self):
+        made = self.ok("POST", "/v1/tokens", {"user": "a7-web", "device": "a7-tab", "ttl": "10m"}, status=201)
+        self.assertEqual((made["user"], made["expires_in"]), ("a7-web", 600))
+        self.server._tokens["a7-web"] = made["token"]  # the device logs in with the minted token
+        self.dev("a7-web", "a7-tab")
+        code, out, _ = self.http("POST", "/v1/tokens", {"user": "a7-web", "ttl": "90d"})
+        self.assertEqual((code, out["error"]["name"]), (400, "INVALID_REQUEST"), out)
+        code, out, _ = self.http("POST", "/v1/tokens", {"user": "not valid!"})
+        self.assertEqual(code, 400, out)
+        req = urllib.request.Request(f"http://{self.server.admin}/v1/metrics",
+                                     headers={"Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+            self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
+            self.assertIn("herald_build_info{", r.read().decode())
+        code, _, _ = self.http("GET", "/v1/metrics", token=False)
+        self.assertEqual(code, 401)
+        with urllib.request.urlopen(f"http://{self.server.admin}/console/index.html", timeout=TIMEOUT) as r:
+            self.assertIn(b"<title>Herald console</title>", r.read())  # static files need no token
+        for bad in ("/console/..%2Fadmin.token", "/console/.hidden.js", "/console/nothing.js"):
+            code, _, _ = self.http("GET", bad, token=False)
+            self.assertEqual(code, 404, bad)
 
     def test_errors_a_backend_can_meet(self):
         code, out, _ = self.http("GET", "/v1/nothing-here")

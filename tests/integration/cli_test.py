@@ -53,7 +53,7 @@ class CliTest(unittest.TestCase):
             r = run("check-config", os.path.join(ARGS.source, "config", "herald.yaml"), env=self.plugin_env(),
                     cwd=shipped_config_dir(tmp))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("ok (3 plugins, 1 pipeline)", r.stdout)  # the built-in im, tag, gateway
+        self.assertIn("ok (4 plugins, 1 pipeline)", r.stdout)  # the built-in im, tag, gateway, media
 
     def test_token_command_signs_with_the_configured_secret(self):
         with tempfile.TemporaryDirectory() as tmp:

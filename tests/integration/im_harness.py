@@ -18,19 +18,15 @@ TIMEOUT = 20.0
 
 
 class ImServer(HeraldServer):
-    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", plugins="", inbound="",
-                 gateway="", mqtt_pipeline="", extra="", stages=None, auth_http_url=""):
-        """plugins: YAML list items added under `plugins:`; inbound: stage items put before im.store;
-        stages: the inbound pipeline's stage names in order, instead of inbound + im.store + im.route;
-        gateway: keys added to the gateway's config; mqtt_pipeline: stage items of a pipeline `mqtt_in`
-        that plain MQTT publishes run through; extra: top-level YAML appended (all indented as shown
-        in the config below)."""
+    def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
+                 before_store=(), after_store=(), mqtt_pipeline=(), stages=None):
+        """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
+        after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
+        auth callback for the gateway (behind its circuit breaker); mqtt_pipeline: stage names of a
+        pipeline `mqtt_in` that plain MQTT publishes run through; stages: the whole inbound pipeline's
+        stage names instead (before_store and after_store are then ignored)."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
-        if stages is None:
-            inbound_stages = inbound + "\n    - stage: im.store\n    - stage: im.route"
-        else:
-            inbound_stages = "".join(f"    - stage: {stage}\n" for stage in stages)
         with open(self.config, "w") as f:
             f.write(f"""
 service:
@@ -45,7 +41,6 @@ plugins:
     config:
       pipeline: inbound
 {im_config}
-{plugins}
   - name: gateway
     config:
       listeners:
@@ -64,14 +59,11 @@ plugins:
         max_queued: 100000
         receive_maximum: 1000
 {"        pipeline: mqtt_in" if mqtt_pipeline else ""}
-{gateway}
+{plugins}
 pipelines:
   inbound:
-{inbound_stages}
-{"  mqtt_in:" if mqtt_pipeline else ""}
-{mqtt_pipeline}
-{extra}
-""")
+""" + "".join(f"    - stage: {s}\n" for s in (stages or (*before_store, "im.store", *after_store, "im.route")))
+              + ("  mqtt_in:\n" + "".join(f"    - stage: {s}\n" for s in mqtt_pipeline) if mqtt_pipeline else ""))
         self._tokens = {}
 
     def start(self):

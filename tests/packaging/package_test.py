@@ -85,7 +85,8 @@ class PackageTest(unittest.TestCase):
         herald = self.deb("herald")
         files = run("dpkg-deb", "-c", herald).stdout
         for path in ("./usr/bin/herald", "./usr/lib/herald/plugins/libherald_gateway.so", "./etc/herald/herald.yaml",
-                     "./lib/systemd/system/herald.service"):
+                     "./lib/systemd/system/herald.service", "./usr/share/herald/console/index.html",
+                     "./usr/share/herald/console/mqtt.esm.js"):
             self.assertIn(path, files)
         self.assertNotIn("libherald_verdict.so", files)  # test-only plugins stay out
         depends = run("dpkg-deb", "-f", herald, "Depends").stdout
@@ -116,7 +117,7 @@ class PackageTest(unittest.TestCase):
         self.assertIn("/usr/lib/cmake/HeraldPluginSDK/HeraldPluginSDKConfig.cmake", run("rpm", "-qpl", devel).stdout)
 
     def test_install_serve_remove_reinstall_and_build_a_plugin(self):
-        for port in (1883, 8083, 7100, 14000, 9464, 18083):
+        for port in (1883, 8083, 7100, 14000, 8090, 9464, 18083):
             self.assertTrue(port_free(port), f"port {port} is taken: the packaged default config needs it")
         try:
             apt("install", self.deb("herald"), self.deb("herald-dev"))
@@ -169,6 +170,8 @@ class PackageTest(unittest.TestCase):
                              ["hello from the package"])
             with urllib.request.urlopen("http://127.0.0.1:18083/healthz", timeout=10) as r:
                 self.assertEqual(r.status, 200)
+            with urllib.request.urlopen("http://127.0.0.1:18083/console/", timeout=10) as r:
+                self.assertIn(b"Herald console", r.read())  # the packaged console, found from /usr/bin
             self.assertIn("herald_build_info", str(scrape("127.0.0.1:9464")))
             if first:
                 self.assertTrue(any("admin API token created in /var/lib/herald/admin.token" in l for l in proc.lines))

@@ -108,8 +108,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     for (const auto& [k, v] : in) req.headers.emplace_back(lower(k), v);
 
-    // Health checks (load balancers, systemd) need no token and reveal nothing.
-    bool open_route = req.method == "GET" && req.path == "/healthz";
+    // Health checks (load balancers, systemd) and the console's static files need no token and reveal
+    // nothing; the console then calls the API with the token the operator types in.
+    bool open_route = req.method == "GET" && (req.path == "/healthz" || req.path == "/" || req.path == "/console" ||
+                                              req.path.starts_with("/console/"));
     if (!open_route) {
       std::string auth = in.get("Authorization", "");
       std::string presented = auth.size() > 7 && lower(auth.substr(0, 7)) == "bearer " ? auth.substr(7) : "";
@@ -191,7 +193,9 @@ Result<std::string> AdminServer::start() {
     params->setMaxThreads(static_cast<int>(config_.threads));
     params->setMaxQueued(64);
     params->setTimeout(Poco::Timespan(10, 0));
-    params->setKeepAlive(true);
+    // Poco holds a worker thread for a keep-alive connection's whole life, so a browser's six idle
+    // connections would starve the pool: one request per connection keeps every thread available.
+    params->setKeepAlive(false);
     auto shared = std::make_shared<Shared>(routes_, tokens_, config_.max_body, metrics_);
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(shared), socket, params);
     server_->start();

@@ -117,6 +117,7 @@ void read_admin(const YAML::Node& node, AdminConfig& out, ConfigIssues& issues) 
       std::stoul(out.listen.substr(colon + 1, 6)) > 65535)
     issues.add("admin.listen", node["listen"], "expected \"<address>:<port>\", got \"" + out.listen + "\"");
   r.read("token_file", HERALD_CONFIG_STRING, out.token_file);
+  r.read("console_dir", HERALD_CONFIG_STRING, out.console_dir);
   int64_t threads = out.threads;
   r.read("threads", HERALD_CONFIG_INTEGER, threads);
   if (threads < 1 || threads > 256) issues.add("admin.threads", node["threads"], "expected 1 to 256");

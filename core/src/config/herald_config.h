@@ -32,6 +32,7 @@ struct AdminConfig {
   std::string token_file;      // empty: <data_dir>/admin.token
   uint32_t threads = 4;        // worker threads (handlers may wait for storage)
   uint64_t max_body = 1 << 20;  // bytes
+  std::string console_dir;     // the web console's files; empty: <exe>/../share/herald/console
 };
 
 struct PluginEntry {

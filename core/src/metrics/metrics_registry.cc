@@ -1,6 +1,8 @@
 // MetricsRegistry over prometheus-cpp; the process collector is registered with the exposer.
 #include "metrics/metrics_registry.h"
 
+#include <prometheus/text_serializer.h>
+
 #include "metrics/disk_collector.h"
 #include "metrics/process_collector.h"
 
@@ -72,6 +74,14 @@ Result<std::string> MetricsRegistry::serve(const std::string& listen) {
   } catch (const std::exception& e) {
     return make_error(HERALD_REASON_SERVER_UNAVAILABLE, "cannot serve metrics on " + listen + ": " + e.what());
   }
+}
+
+std::string MetricsRegistry::text() const {
+  auto families = registry_->Collect();
+  for (const auto& c : {process_, disk_})
+    if (c)
+      for (auto& f : c->Collect()) families.push_back(std::move(f));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 void MetricsRegistry::watch_disk(const std::string& data_dir) {

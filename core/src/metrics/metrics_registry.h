@@ -34,6 +34,8 @@ class MetricsRegistry {
 
   // Starts serving /metrics on "address:port" (port 0 picks one). Returns the bound "address:port".
   Result<std::string> serve(const std::string& listen);
+  // Every series in Prometheus text format, as /metrics serves it (for the admin API's /v1/metrics).
+  std::string text() const;
   // After serve(): also report the free space of `data_dir`'s filesystem on every scrape.
   void watch_disk(const std::string& data_dir);
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }

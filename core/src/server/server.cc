@@ -181,6 +181,7 @@ Status Server::start() {
 Status Server::reload() {
   auto fail = [&](const std::string& why) -> Status {
     if (reload_failed_) reload_failed_->Increment();
+    record_reload(false, why);
     HLOG_ERROR("herald") << "reload of " << config_file_ << " rejected, the running config stays: " << why;
     return make_error(HERALD_REASON_INVALID_REQUEST, why);
   };
@@ -254,6 +255,7 @@ Status Server::reload() {
   config_ = std::move(next);
   catalog_ = std::move(catalog);
   refresh_status();
+  record_reload(true, "config reloaded");
   if (reload_ok_) reload_ok_->Increment();
   HLOG_INFO("herald") << "config reloaded: config=" << config_file_ << " plugins=[" << plugin_summary(catalog_)
                       << "] pipelines=[" << pipeline_summary(config_) << "]";

@@ -96,6 +96,14 @@ class Server {
   mutable std::mutex status_mutex_;
   std::string status_json_;  // the config-derived part of /v1/status
   bool draining_now_ = false;
+  struct ReloadRecord {
+    int64_t unix_ms;
+    bool ok;
+    std::string message;
+  };
+  std::deque<ReloadRecord> reloads_;  // the last few reloads, newest last, for /v1/status
+  void record_reload(bool ok, const std::string& message);
+  std::string console_dir_;  // the web console's files (admin.console_dir)
   prometheus::Counter* reload_ok_ = nullptr;
   prometheus::Counter* reload_failed_ = nullptr;
   prometheus::Gauge* draining_ = nullptr;
