@@ -21,8 +21,14 @@ sdk::HttpResponse unmute(PenaltyBox& box, std::string_view user) {
   return sdk::HttpResponse::json(200, nlohmann::json{{"user", user}, {"muted", false}}.dump());
 }
 
-sdk::HttpResponse mute(PenaltyBox& box, std::string_view user, std::string_view duration) {
-  auto ms = config_values::parse_duration_ms(std::string(duration));
+sdk::HttpResponse mute(PenaltyBox& box, std::string_view user, std::optional<std::string> query_duration,
+                       std::string_view body) {
+  std::string duration = query_duration.value_or("");
+  if (duration.empty() && !body.empty()) {
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    if (j.is_object() && j.contains("duration") && j["duration"].is_string()) duration = j["duration"].get<std::string>();
+  }
+  auto ms = config_values::parse_duration_ms(duration);
   if (user.empty() || !ms || *ms == 0)
     return sdk::HttpResponse::error(HERALD_REASON_INVALID_REQUEST, "expected a user and a duration such as ?duration=10m");
   box.mute(user, std::chrono::milliseconds(*ms));

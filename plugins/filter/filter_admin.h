@@ -3,6 +3,7 @@
 // POST /v1/filter/reload (wired in filter_plugin.cc).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,7 +19,9 @@ std::string reload_json(const WordLists& lists);
 sdk::HttpResponse list_mutes(PenaltyBox& box);
 // 404 NOT_FOUND when the user is not muted.
 sdk::HttpResponse unmute(PenaltyBox& box, std::string_view user);
-// `duration` as in config ("10m"); bad or missing: 400 INVALID_REQUEST.
-sdk::HttpResponse mute(PenaltyBox& box, std::string_view user, std::string_view duration);
+// The duration ("10m", as in config) from the query, else from the JSON body {"duration": "10m"};
+// bad or missing: 400 INVALID_REQUEST.
+sdk::HttpResponse mute(PenaltyBox& box, std::string_view user, std::optional<std::string> query_duration,
+                       std::string_view body = {});
 
 }  // namespace herald::filter

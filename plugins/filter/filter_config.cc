@@ -53,7 +53,7 @@ bool single_char(const std::string& s, char32_t& out) {
 FilterConfig parse_filter_config(const YAML::Node& node, const sdk::ConfigSection::Report& report) {
   FilterConfig c;
   sdk::ConfigSection root(node, "", report);
-  root.allow_keys({"categories", "normalize", "penalty", "mask_char", "im_types", "mqtt"});
+  root.allow_keys({"categories", "normalize", "penalty", "mask_char", "im_types", "mqtt", "moderation"});
 
   YAML::Node cats = root.present() ? node["categories"] : YAML::Node();
   if (cats.IsDefined() && !cats.IsNull() && !cats.IsSequence()) root.error("categories", "expected a list");
@@ -139,6 +139,18 @@ FilterConfig parse_filter_config(const YAML::Node& node, const sdk::ConfigSectio
     }
   }
   root.boolean("mqtt", c.mqtt);
+
+  sdk::ConfigSection mod = root.child("moderation");
+  mod.allow_keys({"url", "timeout", "on_failure", "workers", "max_queue", "breaker"});
+  ModerationConfig& m = c.moderation;
+  mod.string("url", m.url);
+  if (!m.url.empty() && !m.url.starts_with("http://") && !m.url.starts_with("https://"))
+    mod.error("url", "must start with http:// or https://");
+  mod.duration("timeout", m.timeout, false);
+  mod.choice("on_failure", m.fail_open, {{"allow", true}, {"reject", false}});
+  mod.integer("workers", m.workers, 1, 64);
+  mod.integer("max_queue", m.max_queue, 1, 1'000'000);
+  sdk::parse_circuit_breaker(mod.child("breaker"), m.breaker);
   return c;
 }
 

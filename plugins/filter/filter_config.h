@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "herald/circuit_breaker.hpp"
 #include "herald/config_section.hpp"
 #include "text_normalizer.h"
 
@@ -31,6 +32,16 @@ struct PenaltyConfig {
   uint32_t max_users = 100'000;                   // tracked senders (bounded memory)
 };
 
+// The optional external moderation hook (moderation_client.h).
+struct ModerationConfig {
+  std::string url;  // empty: no moderation
+  std::chrono::milliseconds timeout{1000};
+  bool fail_open = true;  // on_failure: allow (deliver) or reject (DEPENDENCY_UNAVAILABLE)
+  uint32_t workers = 4;
+  uint32_t max_queue = 1024;
+  sdk::CircuitBreakerConfig breaker;
+};
+
 struct FilterConfig {
   std::vector<CategoryConfig> categories;
   NormalizerOptions normalize;
@@ -39,6 +50,7 @@ struct FilterConfig {
   std::string mask_char = "*";
   std::vector<std::string> im_types{"text"};  // IM message kinds whose body is filtered
   bool mqtt = true;                           // filter plain MQTT publish payloads
+  ModerationConfig moderation;
 };
 
 // Reads the plugin config; errors go to `report` (path, message). Word files are not read here.

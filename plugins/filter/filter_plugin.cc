@@ -11,9 +11,11 @@
 #include <vector>
 
 #include <herald/sdk.hpp>
+#include <nlohmann/json.hpp>
 
 #include "filter_admin.h"
 #include "filter_config.h"
+#include "moderation_client.h"
 #include "penalty_box.h"
 #include "word_lists.h"
 
@@ -71,8 +73,13 @@ class FilterPlugin : public sdk::Plugin {
     load_seconds_ = h.gauge("herald_filter_load_seconds", "Time the last word-list load took.");
     reload_ok_ = h.counter("herald_filter_reloads_total", "Word-list reloads, by result.", {{"result", "ok"}});
     reload_failed_ = h.counter("herald_filter_reloads_total", "Word-list reloads, by result.", {{"result", "failed"}});
-    install(parse_or_throw(config), "loaded");
+    FilterConfig parsed = parse_or_throw(config);
+    if (!parsed.moderation.url.empty())
+      moderation_ = std::make_unique<ModerationClient>(
+          parsed.moderation, sdk::CircuitBreakerMetrics::create(h, "moderation"), ModerationMetrics::create(h));
+    install(std::move(parsed), "loaded");
   }
+  ~FilterPlugin() override { stop(); }
 
   static void validate(const Config& config, sdk::Errors& errors) {
     FilterConfig c = parse_filter_config(config.node(), [&](std::string path, std::string message) {
@@ -87,9 +94,18 @@ class FilterPlugin : public sdk::Plugin {
   }
 
   bool reconfigure(const Config& config) override {
-    install(parse_or_throw(config), "reconfigured");
+    FilterConfig next = parse_or_throw(config);
+    if (moderation_changed(next.moderation))
+      host().warn("filter: moderation settings apply on restart; the word lists and penalties are applied now");
+    install(std::move(next), "reconfigured");
     return true;
   }
+
+  void stop() override {
+    if (moderation_) moderation_->stop();
+  }
+
+  ModerationClient* moderation() const { return moderation_.get(); }
 
   // A SIGHUP rebuilds the pipelines (new stage instances) and calls reconfigure only when the config
   // text changed; stages call this on creation so edited word files are picked up by SIGHUP too.
@@ -110,12 +126,13 @@ class FilterPlugin : public sdk::Plugin {
 
   // Admin routes (handlers run on admin worker threads; the penalty box and reload are thread-safe).
   void start() override {
+    if (moderation_) moderation_->start();
     try {
       host().http_route("GET", "/v1/filter/mutes", "senders muted by the filter, with the time left",
                         [this](const sdk::HttpRequest&) { return list_mutes(penalties_); });
-      host().http_route("PUT", "/v1/filter/mutes/{user}", "mutes a sender for ?duration=10m",
+      host().http_route("PUT", "/v1/filter/mutes/{user}", "mutes a sender: {\"duration\": \"10m\"} or ?duration=10m",
                         [this](const sdk::HttpRequest& r) {
-                          return mute(penalties_, r.param("user").value_or(""), r.param("duration").value_or(""));
+                          return mute(penalties_, r.param("user").value_or(""), r.param("duration"), r.body);
                         });
       host().http_route("DELETE", "/v1/filter/mutes/{user}", "lifts a sender's mute",
                         [this](const sdk::HttpRequest& r) { return unmute(penalties_, r.param("user").value_or("")); });
@@ -181,6 +198,13 @@ class FilterPlugin : public sdk::Plugin {
     return lists;
   }
 
+  bool moderation_changed(const ModerationConfig& next) {
+    const ModerationConfig& now = moderation_ ? moderation_->config() : ModerationConfig{};
+    return next.url != now.url || next.timeout != now.timeout || next.fail_open != now.fail_open ||
+           next.workers != now.workers || next.max_queue != now.max_queue;
+  }
+
+  std::unique_ptr<ModerationClient> moderation_;
   std::mutex mu_;  // install() and the fields below
   std::shared_ptr<Compiled> current_;
   std::string signature_;
@@ -206,7 +230,8 @@ class FilterStage : public sdk::Stage {
     const FilterConfig& cfg = compiled->config;
     const Scope scope = scope_of(env, cfg);
     if (scope == Scope::kNone) return Verdict::kContinue;
-    const std::string_view user = env.get(":user").value_or("");
+    // Copies: views into the envelope end with its next modification.
+    const std::string user(env.get(":user").value_or(""));
 
     if (auto left = plugin_.penalties().muted(user)) {
       muted_.add();
@@ -223,7 +248,7 @@ class FilterStage : public sdk::Stage {
     compiled->lists->find(payload, scratch, hits);
     if (hits.empty()) {
       clean_.add();
-      return Verdict::kContinue;
+      return moderate(call, env, user);
     }
 
     const auto& cats = compiled->lists->categories();
@@ -252,7 +277,7 @@ class FilterStage : public sdk::Stage {
     if (penalize && !user.empty()) {
       if (auto mute = plugin_.penalties().hit(user)) {
         plugin_.mutes_metric().add();
-        plugin_.host().warn("filter: user " + std::string(user) + " muted for " + std::to_string(mute->count()) +
+        plugin_.host().warn("filter: user " + user + " muted for " + std::to_string(mute->count()) +
                             " ms after repeated word-list hits");
       }
     }
@@ -260,22 +285,45 @@ class FilterStage : public sdk::Stage {
       rejected_.add();
       return call.reject(HERALD_REASON_CONTENT_REJECTED, "content refused by filter (category " + first_reject + ")");
     }
-    if (!flagged.empty()) {
-      flagged_.add();
-      env.set("x-herald-filter-flagged", flagged);
-      plugin_.host().info("filter: flagged a message from user " + std::string(user) + " (" + flagged + ")");
-    }
-    if (mask_bits) {
+    if (mask_bits) {  // before any other change to the envelope: `payload` views into it
       std::vector<Hit> to_mask;
       for (const Hit& h : hits)
         if (h.categories & mask_bits) to_mask.push_back(h);
       masked_.add();
       env.set_payload(mask_ranges(payload, std::move(to_mask), cfg.mask_char));
     }
-    return Verdict::kContinue;
+    if (!flagged.empty()) {
+      flagged_.add();
+      env.set("x-herald-filter-flagged", flagged);
+      plugin_.host().info("filter: flagged a message from user " + user + " (" + flagged + ")");
+    }
+    return moderate(call, env, user);
   }
 
  private:
+  // The external hook, when configured: the (masked) text goes to the service and the envelope
+  // waits, off the loop, for its answer.
+  Verdict moderate(StageCall& call, sdk::Envelope& env, std::string_view user) {
+    ModerationClient* mod = plugin_.moderation();
+    if (!mod) return Verdict::kContinue;
+    nlohmann::json body = {{"user", user},
+                           {"conv", env.get(":conv").value_or("")},
+                           {"topic", env.get(":topic").value_or("")},
+                           {"type", env.get(":type").value_or("")},
+                           {"text", env.payload()}};
+    auto completion = std::make_shared<sdk::Completion>(call.defer());
+    const bool fail_open = mod->config().fail_open;
+    mod->check(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+               [completion, fail_open](ModerationAnswer a) {
+                 if (a.verdict == ModerationVerdict::kAllow) return completion->resume();
+                 if (a.verdict == ModerationVerdict::kReject)
+                   return completion->reject(HERALD_REASON_CONTENT_REJECTED, a.reason);
+                 if (fail_open) return completion->resume();
+                 completion->reject(HERALD_REASON_DEPENDENCY_UNAVAILABLE, a.reason);
+               });
+    return Verdict::kDefer;
+  }
+
   // kText: IM sends of the configured kinds and plain MQTT publishes (when `mqtt` is on) are matched;
   // kMuteOnly: other IM sends (media) only honour a mute; kNone: not a message from a sender.
   enum class Scope { kNone, kMuteOnly, kText };
@@ -304,7 +352,8 @@ sdk::PluginSpec<FilterPlugin> spec() {
              key("penalty", HERALD_CONFIG_MAP, "{}", "hits, window, mute, forgive_after, max_users"),
              key("mask_char", HERALD_CONFIG_STRING, "\"*\"", "replaces each masked character"),
              key("im_types", HERALD_CONFIG_LIST, "[text]", "IM message kinds whose body is filtered"),
-             key("mqtt", HERALD_CONFIG_BOOLEAN, "true", "filter plain MQTT publish payloads")})
+             key("mqtt", HERALD_CONFIG_BOOLEAN, "true", "filter plain MQTT publish payloads"),
+             key("moderation", HERALD_CONFIG_MAP, "{}", "external moderation hook: url, timeout, on_failure, workers, max_queue, breaker")})
       .stage<FilterStage>("filter", "matches message text against the word lists: mask, reject or flag");
 }
 

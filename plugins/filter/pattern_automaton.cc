@@ -6,7 +6,7 @@
 
 namespace herald::filter {
 
-PatternAutomaton::Builder::Builder() {
+PatternAutomaton::Builder::Builder() : root_children_(0x10000, 0) {
   categories_.push_back(0);
   depth_.push_back(0);
   children_.emplace_back();
@@ -17,20 +17,23 @@ void PatternAutomaton::Builder::add(std::u32string_view word, uint32_t category)
   if (category >= kMaxCategories) throw std::invalid_argument("too many categories");
   uint32_t node = 0;
   for (char32_t c : word) {
-    auto& kids = children_[node];
-    uint32_t next = 0;
-    // Linear search: build-time only, and most nodes have one or two children.
-    for (const auto& [kc, child] : kids)
-      if (kc == c) {
-        next = child;
-        break;
-      }
+    const bool dense = node == 0 && c < root_children_.size();
+    uint32_t next = dense ? root_children_[c] : 0;
+    // Linear search below the root: build-time only, and most nodes have one or two children; the
+    // root (thousands of children in a CJK list) is indexed densely.
+    if (!dense)
+      for (const auto& [kc, child] : children_[node])
+        if (kc == c) {
+          next = child;
+          break;
+        }
     if (next == 0) {
       next = static_cast<uint32_t>(categories_.size());
       categories_.push_back(0);
       depth_.push_back(depth_[node] + 1);
       children_.emplace_back();
-      children_[node].emplace_back(c, next);  // `kids` may dangle after emplace_back above
+      children_[node].emplace_back(c, next);
+      if (dense) root_children_[c] = next;
       edges_.push_back({node, c, next});
     }
     node = next;
@@ -98,6 +101,7 @@ PatternAutomaton PatternAutomaton::Builder::build() {
   depth_ = {};
   edges_ = {};
   children_ = {};
+  root_children_ = {};
   return a;
 }
 

@@ -33,6 +33,7 @@ class PatternAutomaton {
     };
     std::vector<Edge> edges_;
     std::vector<std::vector<std::pair<char32_t, uint32_t>>> children_;
+    std::vector<uint32_t> root_children_;  // the root's children by BMP code point (0: none)
     size_t words_ = 0;
   };
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 
 ARGS = None
 
@@ -22,7 +22,7 @@ def msgs(entries):
     return [e for e in entries if e.get("kind") == "msg"]
 
 
-class AdminApiTest(unittest.TestCase):
+class AdminApiTest(ImServerTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -32,24 +32,6 @@ class AdminApiTest(unittest.TestCase):
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin).start()
         with open(cls.token_file) as f:
             cls.token = f.read().strip()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.tmp.cleanup()
-        assert code == 0, f"herald exit code {code}"
-
-    def setUp(self):
-        self.devices = []
-
-    def tearDown(self):
-        for d in self.devices:
-            d.disconnect()
-
-    def dev(self, user, device, **kw):
-        d = self.server.device(user, device, **kw)
-        self.devices.append(d)
-        return d
 
     def http(self, method, path, body=None, token=True, raw=None, headers=None):
         """(status, parsed JSON body, response headers)."""

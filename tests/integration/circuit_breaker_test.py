@@ -4,8 +4,6 @@ hangs. A failing or hanging dependency opens the breaker within the window, conn
 (no request reaches the dependency), and a half-open probe closes it once the dependency recovers;
 every state and transition is read from /metrics."""
 import argparse
-import http.server
-import json
 import os
 import sys
 import tempfile
@@ -15,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from herald_process import HeraldServer  # noqa: E402
+from http_dependency import HttpDependency  # noqa: E402
 
 import paho.mqtt.client as mqtt  # noqa: E402
 
@@ -29,53 +28,9 @@ def transitions(series, to):
     return series.get(f'herald_circuit_transitions_total{{target="auth_http",to="{to}"}}', 0)
 
 
-class Dependency:
-    """The auth service: mode "ok" allows, "fail" answers 500, "hang" answers after the timeout."""
-
-    def __init__(self):
-        self.mode = "ok"
-        self.requests = 0
-        self.lock = threading.Lock()
-        self.release = threading.Event()
-        dep = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with dep.lock:
-                    dep.requests += 1
-                    mode = dep.mode
-                if mode == "hang":
-                    dep.release.wait(5)  # well past the caller's timeout; released at teardown
-                body = b'{"result":"allow"}' if mode == "ok" else b'{"error":"down"}'
-                try:
-                    self.send_response(200 if mode == "ok" else 500)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the caller gave up (timeout)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def set(self, mode):
-        with self.lock:
-            self.mode = mode
-
-    def count(self):
-        with self.lock:
-            return self.requests
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
+def auth_answer(mode, body):
+    """The auth service: "ok" allows, anything else fails with HTTP 500."""
+    return (200, {"result": "allow"}) if mode == "ok" else (500, {"error": "down"})
 
 
 def connect(port, user):
@@ -102,7 +57,7 @@ def connect(port, user):
 class BreakerTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
-        self.dep = Dependency()
+        self.dep = HttpDependency(auth_answer)
         config = os.path.join(self.tmp.name, "herald.yaml")
         with open(config, "w") as f:
             f.write(f"""

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "gateway", "tests"))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 
 ARGS = None
 
@@ -28,31 +28,13 @@ def by_msg_id(entries):
     return seen
 
 
-class SharedServerTest(unittest.TestCase):
+class SharedServerTest(ImServerTestCase):
     """Scenarios that can share one server (each uses its own users)."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.tmp.cleanup()
-        assert code == 0, f"herald exit code {code}"
-
-    def setUp(self):
-        self.devices = []
-
-    def tearDown(self):
-        for d in self.devices:
-            d.disconnect()
-
-    def dev(self, user, device, **kw):
-        d = self.server.device(user, device, **kw)
-        self.devices.append(d)
-        return d
 
     def client(self, user, *args, device="cli"):
         """`herald client` (the binary protocol): returns the JSON lines it printed."""

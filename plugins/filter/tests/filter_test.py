@@ -18,6 +18,7 @@ HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
 from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 from mqtt5_puback import AckClient  # noqa: E402
+from http_dependency import HttpDependency  # noqa: E402
 
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.packettypes import PacketTypes  # noqa: E402
@@ -52,7 +53,7 @@ class FilterTest(ImServerTestCase):
         cls.token_file = os.path.join(cls.tmp.name, "admin.token")
         admin = f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {cls.token_file}\n"
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
-                              inbound="    - stage: filter", mqtt_pipeline="    - stage: filter").start()
+                              before_store=("filter",), mqtt_pipeline=("filter",)).start()
         with open(cls.token_file) as f:
             cls.admin_token = f.read().strip()
 
@@ -241,6 +242,77 @@ class FilterTest(ImServerTestCase):
         self.assertLess(max(plain), min(masked), "the old list applied after the new one")
         self.assertGreaterEqual(len(plain), n_before)
         self.assertGreaterEqual(len(masked), 50)
+
+
+def moderation_answer(mode, body):
+    """The moderation service: refuses texts containing "forbidden"; "fail" answers HTTP 500."""
+    if mode != "ok":
+        return 500, {"error": "down"}
+    text = json.loads(body)["text"]
+    return (200, {"result": "reject", "reason": "not allowed here"}) if "forbidden" in text else (200, {"result": "allow"})
+
+
+class ModerationTest(ImServerTestCase):
+    """The external moderation hook: deferred calls, answers, and fail-open behind the breaker."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dep = HttpDependency(moderation_answer)
+        plugins = f"""
+  - name: filter
+    config:
+      categories:
+        - {{name: profanity, action: mask, words: [bad], penalize: false}}
+      moderation:
+        url: {cls.dep.url}
+        timeout: 300ms
+        on_failure: allow
+        breaker: {{window: 4, min_calls: 4, failure_rate: 0.5, open_for: 60s, probes: 1}}
+"""
+        cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins=plugins,
+                              before_store=("filter",)).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.dep.close()
+
+    def test_answers_and_fail_open_behind_the_breaker(self):
+        a, b = self.dev("ma1", "ma1.d"), self.dev("mb1", "mb1.d")
+
+        def outcome(cmid):
+            return a.wait_entries(lambda e: e.get("cmid") == cmid and e.get("kind") in ("ack", "error"))[0]
+        a.send("c2c", "mb1", "hello there", "m1")
+        self.assertEqual(outcome("m1")["kind"], "ack")
+        a.send("c2c", "mb1", "a forbidden topic", "m2")
+        err = outcome("m2")
+        self.assertEqual((err["kind"], err["code"]), ("error", CONTENT_REJECTED))
+        self.assertIn("not allowed here", err["reason"])
+        a.send("c2c", "mb1", "bad apple", "m3")
+        self.assertEqual(outcome("m3")["kind"], "ack")
+        self.assertEqual(json.loads(self.dep.last_body)["text"], "*** apple")  # the service sees the masked text
+        self.assertEqual(b.wait_entries(lambda e: e.get("cmid") == "m3")[0]["body"], "*** apple")
+        self.assertEqual(msgs(b.entries, "m2"), [])
+
+        self.dep.set("fail")  # the service breaks: fail open delivers, the breaker opens within its window
+        for i in range(4):
+            a.send("c2c", "mb1", f"during the outage {i}", f"f{i}")
+            self.assertEqual(outcome(f"f{i}")["kind"], "ack")
+        m = self.server.scrape()
+        self.assertEqual(m['herald_circuit_state{target="moderation"}'], 1)
+        seen = self.dep.count()
+        for i in range(3):  # open: no call reaches the service, messages still flow
+            a.send("c2c", "mb1", f"while open {i}", f"o{i}")
+            self.assertEqual(outcome(f"o{i}")["kind"], "ack")
+        self.assertEqual(self.dep.count(), seen)
+        b.wait_entries(lambda e: e.get("cmid") == "o2")
+        m = self.server.scrape()
+        failed, fast = (m[f'herald_filter_moderation_total{{result="{r}"}}'] for r in ("error", "circuit_open"))
+        self.assertEqual(failed + fast, 7)  # every outage message either failed or failed fast
+        self.assertGreaterEqual(fast, 3)
+        self.assertLessEqual(failed, 4)     # opened within the window of 4
+        self.assertEqual(m['herald_filter_moderation_total{result="reject"}'], 1)
 
 
 if __name__ == "__main__":

@@ -60,8 +60,9 @@ TEST_CASE("penalties: admin list, mute and unmute") {
   ManualClock clock;
   PenaltyBox box(three_in_a_minute(), clock);
   CHECK(list_mutes(box).body == "{\"mutes\":[]}");
-  CHECK(mute(box, "bob", "5m").status == 200);
+  CHECK(mute(box, "bob", std::nullopt, R"({"duration": "5m"})").status == 200);
   CHECK(mute(box, "bob", "soon").status == 400);
+  CHECK(mute(box, "bob", std::nullopt).status == 400);
   for (int i = 0; i < 3; ++i) box.hit("alice");
   clock.advance(1s);
   CHECK(list_mutes(box).body ==

@@ -74,7 +74,7 @@ class PushTest(ImServerTestCase):
         token_file, admin = admin_config(cls.tmp.name)
         plugins = "  - name: unread\n    config: {}\n" + cls.p.plugin_config(breaker=BREAKER)
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
-                              stages=("im.store", "unread", "im.route")).start()
+                              after_store=("unread",)).start()
         with open(token_file) as f:
             cls.admin_token = f.read().strip()
 
@@ -300,7 +300,7 @@ class CollapseTest(unittest.TestCase):
                 "      templates:", "      collapse_window: 700ms\n      templates:")
             token_file, admin = admin_config(tmp)
             server = ImServer(ARGS.herald, ARGS.plugin_dir, tmp, plugins=plugins, admin=admin,
-                              stages=("im.store", "unread", "im.route")).start()
+                              after_store=("unread",)).start()
             try:
                 phone = server.device("lou", "lou-ios")
                 phone.request("$im/push_token", {"provider": "apns", "app_id": "com.example.chat", "token": "apns-lou"})

@@ -76,7 +76,7 @@ class RateLimitTest(ImServerTestCase):
         - {{name: per-user, key: user, rate: {RATE}/s, burst: {BURST}}}
 """
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, plugins=plugins,
-                              inbound="    - stage: ratelimit", mqtt_pipeline="    - stage: ratelimit").start()
+                              before_store=("ratelimit",), mqtt_pipeline=("ratelimit",)).start()
 
     def test_ten_times_the_limit_gets_the_limit_and_others_are_unaffected(self):
         before = self.server.scrape()
