@@ -16,6 +16,7 @@
 #include <herald/sdk.hpp>
 
 #include "dispatcher.h"
+#include "notification_builder.h"
 #include "providers.h"
 #include "push_config.h"
 
@@ -34,42 +35,6 @@ PushConfig parse_or_throw(const Config& config) {
   });
   if (!problems.empty()) throw sdk::PluginError("push config: " + problems, HERALD_REASON_INVALID_REQUEST);
   return c;
-}
-
-const char* kind_name(bin::MessageKind k) {
-  switch (k) {
-    case bin::MessageKind::kText: return "text";
-    case bin::MessageKind::kImage: return "image";
-    case bin::MessageKind::kAudio: return "audio";
-    case bin::MessageKind::kVideo: return "video";
-    case bin::MessageKind::kFile: return "file";
-    case bin::MessageKind::kSystem: return "system";
-    default: return "custom";
-  }
-}
-
-// "{sender}", "{text}", "{conv}" replaced; text cut to keep payloads well under APNs' 4 KB.
-std::string fill(const std::string& tmpl, const std::string& sender, const std::string& text, const std::string& conv) {
-  std::string out;
-  for (size_t i = 0; i < tmpl.size();) {
-    auto take = [&](std::string_view key, const std::string& value) {
-      if (tmpl.compare(i, key.size(), key) != 0) return false;
-      out += value;
-      i += key.size();
-      return true;
-    };
-    if (take("{sender}", sender) || take("{text}", text) || take("{conv}", conv)) continue;
-    out.push_back(tmpl[i++]);
-  }
-  return out;
-}
-
-std::string clip_utf8(std::string s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // not inside a code point
-  s.resize(n);
-  return s + "…";
 }
 
 class PushPlugin : public sdk::Plugin {
@@ -137,37 +102,13 @@ class PushPlugin : public sdk::Plugin {
 
   // Messaging thread (after the commit): must not block; submit() only queues.
   void offline(herald_str user_s, herald_str frame, const herald_im_push_target* targets, uint32_t count) {
-    auto decoded = bin::decode_frame(std::span(reinterpret_cast<const uint8_t*>(frame.data), frame.size));
+    // The core's own frame: accept whatever size it encoded (a 64 KiB text plus envelope).
+    auto decoded = bin::decode_frame(std::span(reinterpret_cast<const uint8_t*>(frame.data), frame.size),
+                                     {bin::kMaxFrameSizeCeiling, 1024, false});
     if (decoded.status != bin::DecodeStatus::kOk) return;
     const auto* push = std::get_if<bin::PushFrame>(&decoded.frame.body);
     if (!push) return;
-    std::string user(view(user_s));
-    for (const auto& entry : push->entries) {
-      Notification n;
-      n.user = user;
-      n.badge = push->badge;
-      if (const auto* m = std::get_if<bin::MessageEntry>(&entry)) {
-        if (m->from.value == user) continue;  // the user's own message, sent from another device
-        n.conv = m->conv.value;
-        n.msg_id = std::to_string(m->msg_id);
-        std::string text = m->kind == bin::MessageKind::kText || m->kind == bin::MessageKind::kSystem
-                               ? std::string(m->body.begin(), m->body.end())
-                               : std::string();
-        if (config_.privacy) {
-          n.title = config_.privacy_title;
-          n.body = config_.privacy_body;
-        } else {
-          auto body = config_.bodies.find(kind_name(m->kind));
-          n.title = clip_utf8(fill(config_.title, m->from.value, "", n.conv), 120);
-          n.body = clip_utf8(fill(body != config_.bodies.end() ? body->second : "{text}", m->from.value, text, n.conv), 1000);
-        }
-        if (config_.collapse) n.collapse_id = n.conv;
-      } else if (const auto* s = std::get_if<bin::SignalEntry>(&entry)) {
-        if (!config_.silent_signals) continue;
-        n.silent = true;
-        n.conv = s->conv.value;
-        if (!s->msg_ids.empty()) n.msg_id = std::to_string(s->msg_ids.front());
-      }
+    for (const Notification& n : notifications_for(config_, std::string(view(user_s)), *push)) {
       for (uint32_t i = 0; i < count; ++i) {
         const auto& t = targets[i];
         Dispatcher* d = dispatcher_for(t.provider, view(t.app_id));
