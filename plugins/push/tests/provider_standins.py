@@ -55,8 +55,8 @@ def make_tls(workdir):
 
 
 class Behaviour:
-    """What a stand-in answers next: 'ok', 'invalid' (for tokens in invalid_tokens), 'throttle' (the
-    next `throttle` requests get 429 + Retry-After), 'hang' (never answer)."""
+    """What a stand-in answers next: success, invalid token (for tokens in invalid_tokens), throttling
+    (the next `throttle` requests get 429 + Retry-After) or nothing at all (hang)."""
 
     def __init__(self):
         self.lock = threading.Condition()
@@ -72,17 +72,18 @@ class Behaviour:
             self.received.append((time.monotonic(), token, headers, body))
             self.lock.notify_all()
 
-    def decide(self, token):
-        """(status, body dict, extra headers) or None to hang."""
+    def answer(self, token, ok, invalid, throttled):
+        """The answer for this request, from the provider's three kinds (each (status, body)); None to
+        hang. A throttled answer gets Retry-After."""
         with self.lock:
             if self.hang:
                 return None
             if self.throttle > 0:
                 self.throttle -= 1
-                return 429, None, {"retry-after": self.retry_after}
+                return (*throttled, {"retry-after": self.retry_after})
             if token in self.invalid_tokens:
-                return "invalid", None, {}
-            return 200, None, {}
+                return (*invalid, {})
+            return (*ok, {})
 
     def wait(self, predicate, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -218,15 +219,11 @@ class ApnsStandIn:
         except ValueError:
             return respond(stream_id, 400, {"reason": "PayloadEmpty"}, {})
         self.b.record(token, headers, payload)
-        d = self.b.decide(token)
-        if d is None:
-            return  # hang: the stream never gets an answer
-        status, _, extra = d
-        if status == "invalid":
-            return respond(stream_id, 410, {"reason": "Unregistered", "timestamp": int(time.time() * 1000)}, {})
-        if status == 429:
-            return respond(stream_id, 429, {"reason": "TooManyRequests"}, extra)
-        respond(stream_id, 200, None, {})
+        ans = self.b.answer(token, ok=(200, None),
+                            invalid=(410, {"reason": "Unregistered", "timestamp": int(time.time() * 1000)}),
+                            throttled=(429, {"reason": "TooManyRequests"}))
+        if ans is not None:  # None: hang, the stream never gets an answer
+            respond(stream_id, *ans)
 
 
 # ---- HTTPS stand-ins (FCM, Huawei) ------------------------------------------------------------
@@ -311,17 +308,12 @@ class FcmStandIn(HttpsStandIn):
             return 401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}, {}
         msg = json.loads(body)["message"]
         self.b.record(msg["token"], headers, msg)
-        d = self.b.decide(msg["token"])
-        if d is None:
-            return None
-        status, _, extra = d
-        if status == "invalid":
-            return 404, {"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
-                                   "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
-                                                "errorCode": "UNREGISTERED"}]}}, {}
-        if status == 429:
-            return 429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, extra
-        return 200, {"name": f"projects/{self.project}/messages/{len(self.b.received)}"}, {}
+        unregistered = {"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",
+                                  "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                                               "errorCode": "UNREGISTERED"}]}}
+        return self.b.answer(msg["token"], ok=(200, {"name": f"projects/{self.project}/messages/{len(self.b.received)}"}),
+                             invalid=(404, unregistered),
+                             throttled=(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}))
 
 
 class HuaweiStandIn(HttpsStandIn):
@@ -348,15 +340,9 @@ class HuaweiStandIn(HttpsStandIn):
         msg = json.loads(body)["message"]
         token = msg["token"][0]
         self.b.record(token, headers, msg)
-        d = self.b.decide(token)
-        if d is None:
-            return None
-        status, _, extra = d
-        if status == "invalid":
-            return 200, {"code": "80300007", "msg": "All the tokens are invalid", "requestId": "1"}, {}
-        if status == 429:
-            return 429, {"code": "80300008", "msg": "flow control"}, extra
-        return 200, {"code": "80000000", "msg": "Success", "requestId": "1"}, {}
+        return self.b.answer(token, ok=(200, {"code": "80000000", "msg": "Success", "requestId": "1"}),
+                             invalid=(200, {"code": "80300007", "msg": "All the tokens are invalid", "requestId": "1"}),
+                             throttled=(429, {"code": "80300008", "msg": "flow control"}))
 
 
 class XiaomiStandIn(HttpsStandIn):
@@ -374,15 +360,9 @@ class XiaomiStandIn(HttpsStandIn):
         form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
         token = form.get("registration_id", "")
         self.b.record(token, headers, form)
-        d = self.b.decide(token)
-        if d is None:
-            return None
-        status, _, extra = d
-        if status == "invalid":
-            return 200, {"result": "error", "code": 20301, "reason": "No valid targets!"}, {}
-        if status == 429:
-            return 429, {"result": "error", "code": 429, "reason": "too many requests"}, extra
-        return 200, {"result": "ok", "code": 0, "data": {"id": f"scm{len(self.b.received)}"}}, {}
+        return self.b.answer(token, ok=(200, {"result": "ok", "code": 0, "data": {"id": f"scm{len(self.b.received)}"}}),
+                             invalid=(200, {"result": "error", "code": 20301, "reason": "No valid targets!"}),
+                             throttled=(429, {"result": "error", "code": 429, "reason": "too many requests"}))
 
 
 class StandIns:
