@@ -13,6 +13,7 @@ PACKAGES=(
   nlohmann-json3-dev                            # JSON for the IM-over-MQTT payload codec (protocols/im_json)
   rpm dpkg-dev                                  # ops/package.sh: rpmbuild and dpkg-shlibdeps for CPack
   prometheus                                    # the dashboard test scrapes herald with a real Prometheus
+  python3-h2 python3-cryptography               # push tests: HTTP/2+TLS APNs stand-in, JWT checks, throwaway keys
   chromium                                      # the web console's end-to-end tests (Playwright drives it)
 )
 

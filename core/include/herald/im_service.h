@@ -35,6 +35,16 @@ typedef struct herald_im_session {
  * to your own loop before touching connection state. The frame is borrowed for the call. */
 typedef void (*herald_im_reply_fn)(void* arg, herald_str frame);
 
+/* A registered push token of one device (PUSH_TOKEN, $im/push_token, admin API). Borrowed. */
+typedef struct herald_im_push_target {
+  uint32_t struct_size;
+  herald_str device;
+  uint32_t provider; /* binary PushProvider: 1 apns, 2 fcm, 3 huawei, 4 xiaomi, 5 oppo, 6 vivo, 7 honor */
+  herald_str app_id; /* bundle id / package name / vendor app id */
+  herald_str token;
+  uint32_t sandbox;  /* 1: APNs development environment */
+} herald_im_push_target;
+
 /* A front that delivers to connected devices. Registered with attach_sink; calls come from the
  * messaging core's threads, never concurrently for the same sink and never after detach_sink returns. */
 typedef struct herald_im_sink_v1 {
@@ -50,6 +60,13 @@ typedef struct herald_im_sink_v1 {
   void (*deliver_room)(void* arg, uint32_t loop, herald_str room, herald_str push_frame);
   /* The device left `room` without asking (e.g. the room was closed): forget its membership. Optional. */
   void (*room_left)(void* arg, herald_str room, herald_str user, herald_str device);
+  /* Optional (appended; check HERALD_STRUCT_HAS): offline push. Called after the commit, right after
+   * deliver() of the same PUSH frame, when `user` has devices with a push token and no live connection
+   * (the sending device excluded): `targets` are those devices (borrowed for the call). The frame's
+   * badge is the user's total unread. A sink that sets it makes the core look tokens up per recipient;
+   * deciding whether and how to notify (ack timeouts, collapse, silent pushes) is the sink's. */
+  void (*deliver_offline)(void* arg, herald_str user, herald_str push_frame, const herald_im_push_target* targets,
+                          uint32_t target_count);
 } herald_im_sink_v1;
 
 typedef struct herald_im_service_v1 {

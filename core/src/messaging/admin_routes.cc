@@ -260,6 +260,42 @@ void add_admin_routes(const sdk::Host& host, ImService& im) {
                     return HttpResponse::json(
                         200, Json{{"user", user}, {"online", !online.empty()}, {"devices", online}}.dump());
                   });
+  // Push tokens as a device registers them ($im/push_token, PUSH_TOKEN): an app server that knows
+  // the token (e.g. from its own login flow) registers or removes it for the device.
+  auto token_session = [](const HttpRequest& req, HttpResponse* err) -> std::optional<Session> {
+    Session s = session_for(req, *req.param("user"));
+    s.user = *req.param("user");
+    s.device = *req.param("device");
+    if (!binary::is_valid_user_id(s.user)) *err = bad(HERALD_REASON_INVALID_ID, "invalid user id");
+    else if (s.device.empty() || s.device.size() > 128) *err = bad(HERALD_REASON_INVALID_ID, "invalid device id");
+    else return s;
+    return std::nullopt;
+  };
+  host.http_route("PUT", "/v1/users/{user}/devices/{device}/push_token",
+                  "register the device's push token (replaces its old one): {provider, app_id, token, sandbox?}",
+                  [svc, token_session](const HttpRequest& req) {
+                    HttpResponse err;
+                    auto obj = body_object(req, &err);
+                    auto s = obj ? token_session(req, &err) : std::nullopt;
+                    if (!s) return err;
+                    (*obj)["remove"] = false;
+                    return run(*svc, *s, "push_token", *obj, s->user);
+                  });
+  host.http_route("DELETE", "/v1/users/{user}/devices/{device}/push_token", "remove the device's push token",
+                  [svc, token_session](const HttpRequest& req) {
+                    HttpResponse err;
+                    auto s = token_session(req, &err);
+                    if (!s) return err;
+                    // Any token of the device: straight on the writer (PUSH_TOKEN's remove names a token).
+                    bool done = svc->with_store(
+                        [&](MessageStore& store) {
+                          store.sql("DELETE FROM push_tokens WHERE user = ? AND device = ?")
+                              .bind(1, s->user).bind(2, s->device).run();
+                        },
+                        kAnswerTimeout);
+                    if (!done) return bad(HERALD_REASON_STORAGE_UNAVAILABLE, "storage did not answer");
+                    return HttpResponse::json(200, "{}");
+                  });
   host.http_route("GET", "/v1/users/{user}/devices",
                   "every known device: online, acked sync version, push provider", [svc](const HttpRequest& req) {
                     std::string user = *req.param("user");

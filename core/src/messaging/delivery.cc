@@ -9,12 +9,16 @@ using sdk::to_str;
 void Delivery::attach(const herald_im_sink_v1* sink) {
   std::lock_guard lock(sinks_mutex_);
   sinks_.push_back(sink);
+  if (takes_offline(sink)) offline_sinks_.fetch_add(1);
 }
 
 void Delivery::detach(const herald_im_sink_v1* sink) {
   {
     std::lock_guard lock(sinks_mutex_);
-    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+    auto it = std::find(sinks_.begin(), sinks_.end(), sink);
+    if (it == sinks_.end()) return;
+    sinks_.erase(it);
+    if (takes_offline(sink)) offline_sinks_.fetch_sub(1);
   }
   // A dispatch that copied the list before the removal may still be calling the sink: wait it out.
   std::lock_guard wait(dispatch_mutex_);
@@ -33,6 +37,7 @@ void Delivery::dispatch(const Deliveries& d) {
       sink->deliver(sink->arg, to_str(u.user), to_str(u.except_device),
                     herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()});
       metrics_.deliveries.add();
+      if (!u.push_targets.empty() && takes_offline(sink)) deliver_offline(sink, u);
     }
     if (!d.room.empty()) {
       // Fan-out once per loop, not once per member: each loop's sink walks its own connections.
@@ -43,6 +48,21 @@ void Delivery::dispatch(const Deliveries& d) {
       }
     }
   }
+}
+
+void Delivery::deliver_offline(const herald_im_sink_v1* sink, const UserDelivery& u) const {
+  // Presence now, after the commit: a device that connected meanwhile got the PUSH (or syncs it).
+  auto online = presence_.devices_online(u.user);
+  std::vector<herald_im_push_target> targets;
+  for (const auto& t : u.push_targets) {
+    if (t.device == u.except_device || std::find(online.begin(), online.end(), t.device) != online.end()) continue;
+    targets.push_back({sizeof(herald_im_push_target), to_str(t.device), t.provider, to_str(t.app_id), to_str(t.token),
+                       t.sandbox ? 1u : 0u});
+  }
+  if (targets.empty()) return;
+  sink->deliver_offline(sink->arg, to_str(u.user),
+                        herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()}, targets.data(),
+                        static_cast<uint32_t>(targets.size()));
 }
 
 void Delivery::join_room(const std::string& room, const std::string& user, const std::string& device) {

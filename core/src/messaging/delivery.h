@@ -2,6 +2,7 @@
 // membership and the bounded in-memory room history.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -14,14 +15,25 @@
 #include <herald/sdk.hpp>
 
 #include "herald/im_service.h"
+#include "messaging/presence.h"
 
 namespace herald::messaging {
+
+// A device's registered push token (push_tokens row), for offline push.
+struct PushTarget {
+  std::string device;
+  uint32_t provider = 0;  // binary::PushProvider
+  std::string app_id;
+  std::string token;
+  bool sandbox = false;
+};
 
 // One encoded PUSH for one user, to every device except `except_device` ("" = all).
 struct UserDelivery {
   std::string user;
   std::string except_device;
   std::vector<uint8_t> frame;
+  std::vector<PushTarget> push_targets;  // filled only while a sink takes offline pushes
 };
 
 // What one committed operation sends; prepared in the writer, dispatched after the commit.
@@ -39,13 +51,17 @@ struct DeliveryMetrics {
 
 class Delivery {
  public:
-  Delivery(uint32_t loop_count, DeliveryMetrics metrics) : loop_count_(loop_count), metrics_(metrics) {}
+  Delivery(uint32_t loop_count, DeliveryMetrics metrics, const Presence& presence)
+      : loop_count_(loop_count), metrics_(metrics), presence_(presence) {}
 
   void attach(const herald_im_sink_v1* sink);
   // Returns once no delivery uses the sink any more.
   void detach(const herald_im_sink_v1* sink);
   // Any thread. Calls into sinks are serialised, so a sink is never entered concurrently.
   void dispatch(const Deliveries& d);
+  // True while an attached sink takes offline pushes (deliver_offline): the writer then looks up the
+  // recipients' push tokens.
+  bool wants_push_targets() const { return offline_sinks_.load(std::memory_order_relaxed) > 0; }
 
   // Rooms: in-memory membership per device and a ring of recent messages.
   void join_room(const std::string& room, const std::string& user, const std::string& device);
@@ -61,8 +77,15 @@ class Delivery {
   size_t close_room(const std::string& room);
 
  private:
+  static bool takes_offline(const herald_im_sink_v1* sink) {
+    return HERALD_STRUCT_HAS(sink, herald_im_sink_v1, deliver_offline) && sink->deliver_offline;
+  }
+  void deliver_offline(const herald_im_sink_v1* sink, const UserDelivery& u) const;
+
   uint32_t loop_count_;
   DeliveryMetrics metrics_;
+  const Presence& presence_;
+  std::atomic<int> offline_sinks_{0};
   std::mutex sinks_mutex_;                 // guards sinks_
   std::vector<const herald_im_sink_v1*> sinks_;
   std::mutex dispatch_mutex_;              // held while calling sinks; detach waits on it

@@ -59,7 +59,8 @@ ImService::ImService(sdk::Host host, ImConfig config)
     : host_(host), config_(std::move(config)),
       delivery_(host.loop_count(),
                 DeliveryMetrics{host.counter("herald_deliveries_total", "PUSH frames handed to sinks, per user."),
-                                host.counter("herald_room_fanouts_total", "Room fan-out calls (one per loop and sink).")}) {
+                                host.counter("herald_room_fanouts_total", "Room fan-out calls (one per loop and sink).")},
+                presence_) {
   auto store = std::make_unique<MessageStore>(resolve_path(host_.data_dir(), config_.storage.file),
                                               config_.storage.synchronous);
   // Loaded before the writer starts, so user_version() never touches SQLite on a caller's thread.

@@ -181,9 +181,23 @@ void Operations::report_message(MessageStore& store, const MessageEntry& e, cons
   participants_.message_stored(store, event);
 }
 
-uint32_t Operations::badge(MessageStore& store, const std::string& user) {
-  if (participants_.empty() || !presence_.online(user)) return 0;
+uint32_t Operations::badge(MessageStore& store, const std::string& user, bool has_push_targets) {
+  if (participants_.empty() || (!has_push_targets && !presence_.online(user))) return 0;
   return participants_.badge(store, user);
+}
+
+UserDelivery Operations::user_delivery(MessageStore& store, const std::string& user, std::string except,
+                                       binary::TimelineEntry entry) {
+  UserDelivery u{user, std::move(except), {}, {}};
+  if (delivery_.wants_push_targets()) {
+    auto& q = store.sql("SELECT device, provider, app_id, token, sandbox FROM push_tokens WHERE user = ?");
+    q.bind(1, user);
+    while (q.step())
+      u.push_targets.push_back({q.text(0), static_cast<uint32_t>(q.integer(1)), q.text(2), q.text(3), q.integer(4) != 0});
+    q.reset();
+  }
+  u.frame = encode(binary::PushFrame{{std::move(entry)}, badge(store, user, !u.push_targets.empty())});
+  return u;
 }
 
 void Operations::schedule(Txn& txn, Deliveries d) {
@@ -282,7 +296,7 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
       continue;  // read diffusion: offline members page history later
     }
     std::string except = user == in.caller.user ? in.caller.device : std::string();
-    out.deliveries.users.push_back({user, except, encode(binary::PushFrame{{copy}, badge(store, user)})});
+    out.deliveries.users.push_back(user_delivery(store, user, except, copy));
   }
   store.sql("UPDATE messages SET sender_version = ?, sender_prev = ? WHERE msg_id = ?")
       .bind(1, out.ack.version).bind(2, out.ack.prev_version).bind(3, e.msg_id).run();
@@ -329,7 +343,7 @@ void Operations::system_message(MessageStore& store, Txn& txn, const std::string
     } else if (!presence_.online(user)) {
       continue;
     }
-    d.users.push_back({user, "", encode(binary::PushFrame{{copy}, badge(store, user)})});
+    d.users.push_back(user_delivery(store, user, "", copy));
   }
   metrics_.stored_group.add();
   schedule(txn, std::move(d));
@@ -350,7 +364,7 @@ uint64_t Operations::signal(MessageStore& store, Txn& txn, const Caller& caller,
       continue;
     }
     std::string except = user == caller.user ? caller.device : std::string();
-    d.users.push_back({user, except, encode(binary::PushFrame{{copy}, badge(store, user)})});
+    d.users.push_back(user_delivery(store, user, except, copy));
   }
   schedule(txn, std::move(d));
   return caller_version;
@@ -756,7 +770,13 @@ binary::UnreadResultFrame Operations::count_unread(MessageStore& store, const Ca
 
 binary::ResultFrame Operations::push_token(MessageStore& store, const Caller& caller, const binary::PushTokenFrame& req) {
   if (req.remove) {
-    store.sql("DELETE FROM push_tokens WHERE user = ? AND device = ?").bind(1, caller.user).bind(2, caller.device).run();
+    // With a token: remove only that one (a push bridge dropping a dead token must not remove the
+    // device's newer registration).
+    if (req.token.empty())
+      store.sql("DELETE FROM push_tokens WHERE user = ? AND device = ?").bind(1, caller.user).bind(2, caller.device).run();
+    else
+      store.sql("DELETE FROM push_tokens WHERE user = ? AND device = ? AND token = ?")
+          .bind(1, caller.user).bind(2, caller.device).bind(3, req.token).run();
     return {};
   }
   if (req.token.empty() || req.provider == binary::PushProvider::kUnspecified)
@@ -766,6 +786,10 @@ binary::ResultFrame Operations::push_token(MessageStore& store, const Caller& ca
             "token = excluded.token, sandbox = excluded.sandbox")
       .bind(1, caller.user).bind(2, caller.device).bind(3, static_cast<uint32_t>(req.provider)).bind(4, req.app_id)
       .bind(5, req.token).bind(6, req.sandbox ? 1 : 0).run();
+  // A token belongs to one app install: registered by another (user, device) (a new login on the
+  // phone), it no longer reaches the old one.
+  store.sql("DELETE FROM push_tokens WHERE provider = ? AND token = ? AND NOT (user = ? AND device = ?)")
+      .bind(1, static_cast<uint32_t>(req.provider)).bind(2, req.token).bind(3, caller.user).bind(4, caller.device).run();
   return {};
 }
 

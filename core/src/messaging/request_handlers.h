@@ -104,8 +104,12 @@ class Operations {
   void schedule(Txn& txn, Deliveries d);
   // Tells the storage participants about a stored message (same transaction).
   void report_message(MessageStore& store, const binary::MessageEntry& e, const std::vector<std::string>& users, bool write_diffusion);
-  // PUSH.badge for `user` (0 when offline: the push reaches no device).
-  uint32_t badge(MessageStore& store, const std::string& user);
+  // PUSH.badge for `user` (0 when offline and no push target: the push reaches no device).
+  uint32_t badge(MessageStore& store, const std::string& user, bool has_push_targets = false);
+  // The PUSH of `entry` for `user` (all devices but `except`), with the user's push targets while a
+  // sink takes offline pushes.
+  UserDelivery user_delivery(MessageStore& store, const std::string& user, std::string except,
+                             binary::TimelineEntry entry);
   binary::UnreadResultFrame count_unread(MessageStore& store, const Caller& caller, const binary::UnreadRequestFrame& req);
 
   const ImConfig& config_;

@@ -403,3 +403,72 @@ TEST_CASE("muted members and muted groups cannot send, and roles gate group ops"
   CHECK(h.error_code("alice", "d1", bin::GroupOpFrame{bin::GroupOp::kInfo, {"g"}, "", {}, {}, 0, 0, 0}) ==
         HERALD_REASON_NOT_FOUND);
 }
+
+namespace {
+// A sink that takes offline pushes (herald_im_sink_v1.deliver_offline).
+struct OfflineSink {
+  struct Call {
+    std::string user;
+    uint32_t badge = 0;
+    std::vector<std::pair<std::string, std::string>> targets;  // (device, token)
+  };
+  herald_im_sink_v1 sink{};
+  std::mutex mutex;
+  std::vector<Call> calls;
+  OfflineSink() {
+    sink.struct_size = sizeof(sink);
+    sink.arg = this;
+    sink.deliver = [](void*, herald_str, herald_str, herald_str) {};
+    sink.deliver_room = [](void*, uint32_t, herald_str, herald_str) {};
+    sink.deliver_offline = [](void* arg, herald_str user, herald_str frame, const herald_im_push_target* t, uint32_t n) {
+      auto* self = static_cast<OfflineSink*>(arg);
+      auto d = bin::decode_frame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data), frame.size));
+      Call c{std::string(user.data, user.size), std::get<bin::PushFrame>(d.frame.body).badge, {}};
+      for (uint32_t i = 0; i < n; ++i)
+        c.targets.emplace_back(std::string(t[i].device.data, t[i].device.size), std::string(t[i].token.data, t[i].token.size));
+      std::lock_guard lock(self->mutex);
+      self->calls.push_back(std::move(c));
+    };
+  }
+  std::vector<Call> take() {
+    std::lock_guard lock(mutex);
+    return std::exchange(calls, {});
+  }
+};
+}  // namespace
+
+TEST_CASE("offline push seam: devices with a token and no connection, after the commit; tokens replaced and moved") {
+  ImHarness h;
+  OfflineSink offline;
+  h.im()->attach_sink(h.im()->self, &offline.sink);
+  auto token = [&](const std::string& user, const std::string& device, const std::string& tok, bool remove = false) {
+    h.expect<bin::ResultFrame>(user, device, bin::PushTokenFrame{bin::PushProvider::kApns, "app", tok, false, remove});
+  };
+  token("bob", "ios", "tok-ios");
+  token("bob", "tab", "tok-tab");
+  token("alice", "d1", "tok-alice");
+  h.presence("bob", "tab", true);
+  h.send("alice", "c2c:alice:bob", "m1");
+  auto calls = offline.take();
+  REQUIRE(calls.size() == 1);  // alice's only device sent it; bob's tablet is online
+  CHECK(calls[0].user == "bob");
+  CHECK(calls[0].targets == std::vector<std::pair<std::string, std::string>>{{"ios", "tok-ios"}});
+
+  token("bob", "ios", "tok-ios-2");  // a new token replaces the device's old one
+  token("carol", "phone", "tok-tab");  // the tablet's token now belongs to carol's phone
+  h.presence("bob", "tab", false);
+  h.send("alice", "c2c:alice:bob", "m2");
+  calls = offline.take();
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].targets == std::vector<std::pair<std::string, std::string>>{{"ios", "tok-ios-2"}});
+
+  token("bob", "ios", "tok-ios", true);  // removing a stale token keeps the newer one
+  h.send("alice", "c2c:alice:bob", "m3");
+  calls = offline.take();
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].targets.size() == 1);
+  token("bob", "ios", "tok-ios-2", true);
+  h.send("alice", "c2c:alice:bob", "m4");
+  CHECK(offline.take().empty());
+  h.im()->detach_sink(h.im()->self, &offline.sink);
+}
