@@ -22,7 +22,8 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 LIVE = {"Connections by listener", "Messages in", "Messages stored", "Messages out",
         "Delivery latency (commit to device ack)", "Envelopes by result", "Stage duration p99",
         "Stage rejects by reason code", "Commit latency", "Requests per group commit", "CPU", "Resident memory",
-        "Admin API requests by status"}
+        "Admin API requests by status", "Content filter by result", "Filter hits by category", "Rate limits by rule",
+        "Unread counter updates"}
 
 
 def free_port():
@@ -46,7 +47,23 @@ class DashboardTest(unittest.TestCase):
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name,
                               admin=f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {token_file}\n",
                               # a breaker exists once a callback is configured (nobody listens there)
-                              auth_http_url=f"http://127.0.0.1:{free_port()}/auth").start()
+                              auth_http_url=f"http://127.0.0.1:{free_port()}/auth",
+                              # every plugin the dashboard has panels for
+                              plugins=f"""  - name: unread
+  - name: filter
+    config:
+      categories: [{{name: dash, action: mask, words: [badword]}}]
+  - name: ratelimit
+    config:
+      rules: [{{name: dash-send, key: user, match: {{im: send}}, rate: 1000/s, burst: 1000}}]
+  - name: media
+    config: {{listen: "127.0.0.1:0"}}
+  - name: push
+    config:
+      providers: [{{type: xiaomi, app_secret: dashboard-test, url: "http://127.0.0.1:{free_port()}"}}]
+""",
+                              before_store=("ratelimit", "filter", "media.check"),
+                              after_store=("unread", "media.grant")).start()
         with open(token_file) as f:
             cls.admin_token = f.read().strip()
         cls.prom_port = free_port()
@@ -97,7 +114,7 @@ scrape_configs:
         bob.client.subscribe("chat/dash", qos=1)
         n = 0
         while not stop.is_set() and n < 2000:
-            alice.send("c2c", "dash-bob", f"m{n}", f"dash-{n}")
+            alice.send("c2c", "dash-bob", f"m{n} badword" if n % 3 == 0 else f"m{n}", f"dash-{n}")  # filter hits
             bob.client.publish("chat/dash", b"x", qos=1).wait_for_publish(TIMEOUT)
             if n % 5 == 0:
                 alice.send("group", "dash-nowhere", "refused", f"dash-refused-{n}", wait=False)  # NOT_MEMBER

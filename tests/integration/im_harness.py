@@ -19,12 +19,11 @@ TIMEOUT = 20.0
 
 class ImServer(HeraldServer):
     def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
-                 before_store=(), after_store=(), mqtt_pipeline=(), stages=None):
+                 before_store=(), after_store=(), mqtt_pipeline=()):
         """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
         after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
         auth callback for the gateway (behind its circuit breaker); mqtt_pipeline: stage names of a
-        pipeline `mqtt_in` that plain MQTT publishes run through; stages: the whole inbound pipeline's
-        stage names instead (before_store and after_store are then ignored)."""
+        pipeline `mqtt_in` that plain MQTT publishes run through."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -62,7 +61,7 @@ plugins:
 {plugins}
 pipelines:
   inbound:
-""" + "".join(f"    - stage: {s}\n" for s in (stages or (*before_store, "im.store", *after_store, "im.route")))
+""" + "".join(f"    - stage: {s}\n" for s in (*before_store, "im.store", *after_store, "im.route"))
               + ("  mqtt_in:\n" + "".join(f"    - stage: {s}\n" for s in mqtt_pipeline) if mqtt_pipeline else ""))
         self._tokens = {}
 
