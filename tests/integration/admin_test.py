@@ -1,7 +1,6 @@
 """The admin HTTP API (docs/admin-api.md) against a real herald: urllib as the HTTP client, paho (a real
 MQTT client) as the users' devices. Bearer token, send as a user and as the system, groups, rooms,
 presence and devices, history, status, reload, and the errors a backend can meet."""
-import argparse
 import json
 import os
 import stat
@@ -13,7 +12,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
+from im_harness import server_args, ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 
 ARGS = None
 
@@ -262,14 +261,6 @@ class AdminApiTest(ImServerTestCase):
         self.assertEqual((code, out["error"]["name"]), (409, "ALREADY_EXISTS"), out)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--herald", required=True)
-    parser.add_argument("--plugin-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    ARGS, argv = server_args()
+    unittest.main(argv=argv, verbosity=2)

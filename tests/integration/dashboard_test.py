@@ -1,7 +1,6 @@
 """The Grafana dashboard and the alert rules against a real Prometheus (Debian's) scraping a real herald
 under a small live load: every panel query of ops/grafana/herald.json must return data, and promtool
 must accept ops/prometheus/. Loopback only; bounded in time."""
-import argparse
 import json
 import os
 import socket
@@ -15,7 +14,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from im_harness import ImServer, TIMEOUT  # noqa: E402
+from im_harness import server_args, ImServer, TIMEOUT  # noqa: E402
 
 ARGS = None
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
@@ -169,14 +168,6 @@ scrape_configs:
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--herald", required=True)
-    parser.add_argument("--plugin-dir", required=True)
-    ARGS, rest = parser.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    ARGS, argv = server_args()
+    unittest.main(argv=argv, verbosity=2)

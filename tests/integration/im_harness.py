@@ -1,10 +1,12 @@
 """IM over MQTT for integration tests: a herald with the gateway and the messaging core on loopback
 (ports chosen at run time), and an ImDevice built on paho (a real MQTT client) that speaks the
 docs/protocol.md Part II contract. Every wait is bounded and waits for an event, never a sleep."""
+import argparse
 import json
 import os
 import queue
 import socket
+import sys
 import threading
 import time
 import unittest
@@ -223,3 +225,12 @@ class ImServerTestCase(unittest.TestCase):
         d = self.server.device(user, device, **kw)
         self.devices.append(d)
         return d
+
+
+def server_args():
+    """The command line of an ImServer suite: (--herald and --plugin-dir, argv for unittest.main)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--herald", required=True)
+    parser.add_argument("--plugin-dir", required=True)
+    args, rest = parser.parse_known_args()
+    return args, [sys.argv[0]] + rest

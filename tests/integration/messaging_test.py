@@ -1,6 +1,5 @@
 """Acceptance of the messaging core (issue #5) with real MQTT clients (paho) against a real herald:
 1:1 across devices, offline sync, duplicate resends, kill -9 crash safety, groups, and signals."""
-import argparse
 import json
 import os
 import random
@@ -12,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "gateway", "tests"))
-from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
+from im_harness import server_args, ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
 
 ARGS = None
 
@@ -398,8 +397,5 @@ class RoomTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser()
-    p.add_argument("--herald", required=True)
-    p.add_argument("--plugin-dir", required=True)
-    ARGS, rest = p.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    ARGS, argv = server_args()
+    unittest.main(argv=argv, verbosity=2)
