@@ -10,7 +10,7 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
     errors.push_back(path + ": " + message);
   });
   root.allow_keys({"pipeline", "storage", "groups", "rooms", "retention", "recall_window", "sync", "history",
-                   "max_body"});
+                   "max_body", "replicated"});
   root.string("pipeline", c.pipeline);
   if (c.pipeline.empty()) root.error("pipeline", "must not be empty");
 
@@ -45,6 +45,7 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
     if (paging->page_limit > paging->max_page) s.error("page_limit", "must not exceed max_page");
   }
   root.size("max_body", c.max_body, 1, 16 * 1024 * 1024);
+  root.boolean("replicated", c.replicated);
   return c;
 }
 
@@ -62,6 +63,9 @@ std::vector<sdk::KeySpec> im_config_keys() {
       key("sync", HERALD_CONFIG_MAP, "{page_limit: 100, max_page: 1000}", "SYNC_REQUEST page sizes"),
       key("history", HERALD_CONFIG_MAP, "{page_limit: 50, max_page: 500}", "HISTORY_REQUEST page sizes"),
       key("max_body", HERALD_CONFIG_SIZE, "64KiB", "largest message body accepted"),
+      key("replicated", HERALD_CONFIG_BOOLEAN, "false",
+          "cluster mode: state-changing requests go through a replication log (a bridge plugin such as kafka) "
+          "and are refused with SERVER_UNAVAILABLE until one is attached"),
   };
 }
 
