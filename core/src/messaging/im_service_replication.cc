@@ -159,7 +159,12 @@ void ImService::apply(uint64_t position, std::string_view bytes) {
             if (completion)
               txn.on_commit.push_back([this, out, completion, raw] { complete_send(out, completion, raw); });
             else if (!out->deliveries.empty())
-              txn.on_commit.push_back([this, out] { delivery_.dispatch(out->deliveries); });
+              txn.on_commit.push_back([this, out] {
+                // Only the origin hands offline pushes to the push sinks: presence is per node, so
+                // every other node would see the recipient "offline" and notify again.
+                for (auto& u : out->deliveries.users) u.push_targets.clear();
+                delivery_.dispatch(out->deliveries);
+              });
           },
           [completion](herald_reason reason, const std::string& text) {
             if (completion) completion->reject(reason, text);
