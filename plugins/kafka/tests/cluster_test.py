@@ -3,7 +3,12 @@ protocol on loopback), clients spread over the nodes. 1:1, a 1,000-member group 
 message arrives once, in conversation order, on every device. Then kill -9 of one node under load: its
 clients reconnect to the others, resend what was not acked (same cmid), sync, and every acked message
 is there exactly once with contiguous conv_seq. Real MQTT clients (paho) through the real gateway."""
+import base64
+import hashlib
+import hmac
+import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -12,9 +17,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../tests/integration"))
-from im_harness import ImServer, TIMEOUT, server_args  # noqa: E402
+from im_harness import SECRET, ImServer, TIMEOUT, server_args  # noqa: E402
 
 GROUP_SIZE = int(os.environ.get("HERALD_CLUSTER_GROUP", "1000"))
+# Group members connected. paho uses select(), so one test process holds at most ~330 clients.
+ONLINE = int(os.environ.get("HERALD_CLUSTER_ONLINE", "150"))
 KILL_SENDS = int(os.environ.get("HERALD_CLUSTER_SENDS", "40"))  # per sender during the kill -9 phase
 
 
@@ -33,6 +40,24 @@ class MockKafka:
         self.proc.wait(timeout=20)
 
 
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_token(user):
+    """The same HS256 JWT `herald token` signs (every node shares the secret), without a process per user."""
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    now = int(time.time())
+    payload = b64(json.dumps({"sub": user, "iat": now, "exp": now + 7200}).encode())
+    sig = hmac.new(SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64(sig)}"
+
+
+class ClusterNode(ImServer):
+    def token(self, user):
+        return hs256_token(user)
+
+
 def msgs(entries, conv):
     return [e for e in entries if e.get("kind") == "msg" and e.get("conv") == conv]
 
@@ -40,6 +65,9 @@ def msgs(entries, conv):
 class ClusterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # paho holds three descriptors per client (its socket and a wake-up pair).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
         cls.tmp = tempfile.TemporaryDirectory()
         cls.kafka = MockKafka(ARGS.kafka_mock)
         cls.nodes = [cls.node(i) for i in range(3)]
@@ -54,7 +82,7 @@ class ClusterTest(unittest.TestCase):
     config:
       bootstrap_servers: "{cls.kafka.bootstrap}"
       fetch_wait: 5ms"""
-        return ImServer(ARGS.herald, ARGS.plugin_dir, work, node_id=f"node{i}", early_plugins=kafka,
+        return ClusterNode(ARGS.herald, ARGS.plugin_dir, work, node_id=f"node{i}", early_plugins=kafka,
                         im_config="      replicated: true")
 
     @classmethod
@@ -110,7 +138,7 @@ class ClusterTest(unittest.TestCase):
         self.assertTrue(r.get("ok"), r)
         r = owner.request("$im/group/add_members", {"group": "big", "members": members[500:]})
         self.assertTrue(r.get("ok"), r)
-        online = [self.dev(i % 3, u, f"{u}.d") for i, u in enumerate(members[:24])]
+        online = [self.dev(i % 3, u, f"{u}.d") for i, u in enumerate(members[:max(ONLINE, 6)])]
         senders = [owner, online[1], online[2]]  # on nodes 0, 1 and 2
         per = 8
         for i in range(per):
@@ -150,8 +178,9 @@ class ClusterTest(unittest.TestCase):
             self.assertEqual(seqs, sorted(set(seqs)), f"{d.device}: room duplicates or out of order")
 
     def test_3_kill9_a_node_under_load(self):
-        # Senders on node 2 (killed), node 0 and node 1, all writing to receivers on node 0 and 1.
-        pairs = [(2, "ks0", 0, "kr0"), (2, "ks1", 1, "kr1"), (0, "ks2", 1, "kr2"), (1, "ks3", 0, "kr3")]
+        # Senders on node 2 (killed), node 0 and node 1; receivers on all three (kr4 on the killed one).
+        pairs = [(2, "ks0", 0, "kr0"), (2, "ks1", 1, "kr1"), (0, "ks2", 1, "kr2"), (1, "ks3", 0, "kr3"),
+                 (0, "ks4", 2, "kr4")]
         receivers = {r: self.dev(rn, r, f"{r}.d") for _, _, rn, r in pairs}
         acked = {s: [] for _, s, _, _ in pairs}
         moved = {s: 0 for _, s, _, _ in pairs}  # reconnections to another node
@@ -189,11 +218,13 @@ class ClusterTest(unittest.TestCase):
         deadline = time.monotonic() + TIMEOUT
         while min(len(acked["ks0"]), len(acked["ks1"])) < KILL_SENDS // 3 and time.monotonic() < deadline:
             time.sleep(0.01)  # polling the senders' progress (a condition with a deadline)
+        at_kill = {k: len(v) for k, v in acked.items()}
         self.nodes[2].kill9()
         killed.set()
         for t in threads:
             t.join(120)
         self.assertEqual(errors, [])
+        print(f"acked when node2 was killed: {at_kill}; reconnections: {moved}", file=sys.stderr)
         for _, s, _, _ in pairs:
             self.assertEqual(len(acked[s]), KILL_SENDS, s)
         self.assertGreaterEqual(moved["ks0"], 1, "the killed node's sender never failed over")
@@ -210,10 +241,31 @@ class ClusterTest(unittest.TestCase):
                 cmids = [c for _, c in got]
                 self.assertEqual(len(cmids), len(set(cmids)), f"{conv} on node{node}: stored twice")
                 self.assertEqual(set(cmids), set(acked[s]), f"{conv} on node{node}")
+            if rn == 2:
+                continue  # checked below, after its reconnect
             recv = receivers[r]
             pushed = msgs(recv.wait_entries(lambda e: e.get("kind") == "msg" and e.get("conv") == conv,
                                             KILL_SENDS), conv)
             self.assertEqual(sorted({e["cmid"] for e in pushed}), sorted(acked[s]), f"{r} device")
+        # The receiver whose node died: reconnects to another node and syncs from the last version it
+        # holds without a gap (the prev_version chain), like a client does.
+        old = receivers["kr4"]
+        old.drop()
+        with old._lock:
+            seen = [e for e in old.entries if e.get("kind") == "msg"]
+        since = 0
+        for e in sorted(seen, key=lambda e: e["version"]):
+            if e.get("prev_version") != since:
+                break
+            since = e["version"]
+        moved_dev = self.dev(1, "kr4", "kr4.d", clean=True)
+        synced, _, _ = moved_dev.sync_all(since=since)
+        conv = "c2c:kr4:ks4"
+        have = {}
+        for e in msgs(seen + synced, conv):
+            self.assertEqual(have.setdefault(e["cmid"], e["msg_id"]), e["msg_id"], f"{e['cmid']} has two ids")
+        self.assertEqual(sorted(have), sorted(acked["ks4"]), "kr4 after its node died: pushed + synced")
+        self.assertGreater(len(seen), 0, "kr4 got nothing before the kill")
         # Restart the killed node: it catches up from its last committed position.
         self.nodes[2] = self.node(2)
         self.nodes[2].start()
