@@ -17,7 +17,7 @@ KafkaConfig parse_kafka_config(const YAML::Node& node, std::vector<std::string>&
     errors.push_back(path + ": " + message);
   });
   root.allow_keys({"bootstrap_servers", "topic", "partition", "append_timeout", "linger", "catch_up_timeout",
-                   "fetch_wait", "librdkafka"});
+                   "fetch_wait", "presence_topic", "presence_heartbeat", "librdkafka"});
   root.string("bootstrap_servers", c.bootstrap_servers);
   if (c.bootstrap_servers.empty()) root.error("bootstrap_servers", "required: the Kafka brokers, \"host:port,...\"");
   root.string("topic", c.topic);
@@ -27,6 +27,8 @@ KafkaConfig parse_kafka_config(const YAML::Node& node, std::vector<std::string>&
   root.duration("linger", c.linger);
   root.duration("catch_up_timeout", c.catch_up_timeout, false);
   root.duration("fetch_wait", c.fetch_wait);
+  root.string("presence_topic", c.presence_topic);
+  root.duration("presence_heartbeat", c.presence_heartbeat, false);
   YAML::Node extra = node.IsMap() ? node["librdkafka"] : YAML::Node();
   if (extra.IsDefined() && !extra.IsNull()) {
     if (!extra.IsMap()) {

@@ -20,7 +20,11 @@ struct KafkaConfig {
   // librdkafka fetch.wait.max.ms of the reader: how long a fetch waits for new records. A broker answers
   // as soon as a record arrives, so this bounds idle polling, not latency (the mock cluster always
   // waits it out: tests set it low).
-  std::chrono::milliseconds fetch_wait{100};  // start() waits this long to apply the log's end
+  std::chrono::milliseconds fetch_wait{100};
+  // Cluster-wide presence (compacted topic; "" = presence stays per node) and its heartbeat: a node
+  // silent for three heartbeats counts as gone.
+  std::string presence_topic = "herald.presence";
+  std::chrono::milliseconds presence_heartbeat{2000};  // start() waits this long to apply the log's end
   // Passed to librdkafka as they are (security.protocol, sasl.*, ssl.*, ...): Herald does not
   // reimplement Kafka security, it hands it to the client library that speaks it.
   std::map<std::string, std::string> librdkafka;

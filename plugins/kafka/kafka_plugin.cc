@@ -34,6 +34,8 @@ LogMetrics make_metrics(const sdk::Host& h) {
       h.gauge("herald_cluster_consumer_lag", "Records in the log this node has not applied yet."),
       h.counter("herald_cluster_client_errors_total", "Errors librdkafka reported (brokers down, timeouts)."),
       h.gauge("herald_cluster_log_attached", "1 while the replication log is attached to the messaging core."),
+      h.gauge("herald_cluster_presence_remote_devices",
+              "Device sessions on other live nodes, from the presence topic (offline push skips them)."),
   };
 }
 }  // namespace
@@ -87,6 +89,10 @@ sdk::PluginSpec<KafkaPlugin> spec() {
                  "start-up waits this long for the replica to apply the log before the fronts start"),
              key("fetch_wait", HERALD_CONFIG_DURATION, "100ms",
                  "reader's fetch.wait.max.ms: longest wait of one fetch for new records"),
+             key("presence_topic", HERALD_CONFIG_STRING, "herald.presence",
+                 "compacted topic of cluster-wide presence (\"\": presence per node)"),
+             key("presence_heartbeat", HERALD_CONFIG_DURATION, "2s",
+                 "node heartbeat in the presence topic; three missed = the node's devices count as offline"),
              key("librdkafka", HERALD_CONFIG_MAP, "{}",
                  "more librdkafka properties as they are: security.protocol, sasl.*, ssl.* ...")});
 }

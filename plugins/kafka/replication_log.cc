@@ -1,6 +1,8 @@
 #include "replication_log.h"
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <stdexcept>
 
 namespace herald::kafka {
@@ -93,8 +95,24 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
     throw sdk::PluginError(std::string("kafka: cannot create the reader: ") + err);
   }
 
+  if (!config_.presence_topic.empty()) {
+    std::random_device rd;
+    char suffix[17];
+    snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
+    presence_ = std::make_unique<PresenceMap>(host_, config_, producer_, std::string(host_.node_id()) + "-" + suffix,
+                                              metrics_.remote_devices);
+  }
+
   table_.struct_size = sizeof(table_);
   table_.arg = this;
+  if (presence_) {
+    table_.device_sessions = [](void* arg, herald_str user, herald_str device, uint32_t sessions) {
+      static_cast<ReplicationLog*>(arg)->presence_->device_sessions(sdk::view(user), sdk::view(device), sessions);
+    };
+    table_.online_elsewhere = [](void* arg, herald_str user, herald_str device) -> uint32_t {
+      return static_cast<ReplicationLog*>(arg)->presence_->online_elsewhere(sdk::view(user), sdk::view(device)) ? 1 : 0;
+    };
+  }
   table_.append = [](void* arg, herald_str record, herald_im_log_done_fn done, void* done_arg) {
     static_cast<ReplicationLog*>(arg)->append(sdk::view(record), done, done_arg);
   };
@@ -102,6 +120,7 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
 
 ReplicationLog::~ReplicationLog() {
   stop();
+  presence_.reset();
   if (consumer_) {
     rd_kafka_consumer_close(consumer_);
     rd_kafka_destroy(consumer_);
@@ -130,6 +149,7 @@ int64_t ReplicationLog::log_end(int timeout_ms) {
 }
 
 void ReplicationLog::start(const herald_im_service_v1* im) {
+  if (presence_) presence_->start();
   im_ = im;
   uint64_t from = im_->attach_log(im_->self, &table_);
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
@@ -207,6 +227,7 @@ void ReplicationLog::poll_loop() {
 void ReplicationLog::stop() {
   if (!running_.exchange(false)) return;
   if (im_) im_->attach_log(im_->self, nullptr);
+  if (presence_) presence_->stop();
   if (reader_.joinable()) reader_.join();
   if (poller_.joinable()) poller_.join();
   // Every pending append gets its delivery report (result or failure) before we return.

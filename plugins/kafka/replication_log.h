@@ -15,6 +15,7 @@
 #include <herald/sdk.hpp>
 
 #include "kafka_config.h"
+#include "presence_map.h"
 
 namespace herald::kafka {
 
@@ -26,6 +27,7 @@ struct LogMetrics {
   sdk::Metric lag;                       // herald_cluster_consumer_lag: log end - applied position
   sdk::Metric errors;                    // herald_cluster_client_errors_total
   sdk::Metric connected;                 // herald_cluster_log_attached (1 while attached)
+  sdk::Metric remote_devices;            // herald_cluster_presence_remote_devices
 };
 
 class ReplicationLog {
@@ -58,6 +60,7 @@ class ReplicationLog {
   rd_kafka_topic_t* topic_ = nullptr;
   rd_kafka_t* consumer_ = nullptr;
   const herald_im_service_v1* im_ = nullptr;
+  std::unique_ptr<PresenceMap> presence_;  // null when presence_topic is ""
   std::atomic<bool> running_{false};
   std::thread reader_, poller_;
   herald_im_log_v1 table_{};

@@ -83,6 +83,12 @@ typedef struct herald_im_log_v1 {
    * still have reached the log (a timeout); the core answers the client with the failure and relies on
    * the retry's cmid for exactly-once. */
   void (*append)(void* arg, herald_str record, herald_im_log_done_fn done, void* done_arg);
+  /* Optional (NULL: presence stays per node). Cluster-wide presence, for the offline-push decision:
+   * device_sessions is called (any thread) whenever a device's number of sessions on this node changes
+   * (0: gone); online_elsewhere (any thread, must not block) answers 1 while the device has a session
+   * on another live node. */
+  void (*device_sessions)(void* arg, herald_str user, herald_str device, uint32_t local_sessions);
+  uint32_t (*online_elsewhere)(void* arg, herald_str user, herald_str device);
 } herald_im_log_v1;
 
 typedef struct herald_im_service_v1 {

@@ -141,10 +141,10 @@ uint64_t ImService::user_version(std::string_view user) const {
   return it == versions_.end() ? 0 : it->second;
 }
 
-void ImService::session_opened(const Session& s) { presence_.opened(s.user, s.device); }
+void ImService::session_opened(const Session& s) { report_sessions(s, presence_.opened(s.user, s.device)); }
 
 void ImService::session_closed(const Session& s) {
-  presence_.closed(s.user, s.device);
+  report_sessions(s, presence_.closed(s.user, s.device));
   delivery_.leave_all_rooms(s.user, s.device);  // a connection drop leaves every room
 }
 

@@ -100,6 +100,8 @@ class ImService {
     std::shared_ptr<sdk::Completion> completion;
     herald_envelope* envelope = nullptr;
   };
+  // Cluster mode: tells the log bridge's presence map a device's session count on this node.
+  void report_sessions(const Session& s, int local_sessions);
   bool replicated() const { return config_.replicated || log_.load() != nullptr; }
   static bool changes_state(const binary::FrameBody& body);
   // Appends `record` (origin, request id and ts filled in here); `pending` is answered when this node

@@ -34,6 +34,7 @@ struct AppendContext {
 
 uint64_t ImService::attach_log(const herald_im_log_v1* log) {
   if (!log) {
+    presence_.set_remote(nullptr);
     log_.store(nullptr);
     return applied_position_.load();
   }
@@ -57,9 +58,17 @@ uint64_t ImService::attach_log(const herald_im_log_v1* log) {
   }
   applied_position_.store(from);
   log_.store(log);
+  presence_.set_remote(log);
   host_.info("messaging: cluster mode, replication log attached; applying from position " + std::to_string(from) +
              " as " + instance_);
   return from;
+}
+
+void ImService::report_sessions(const Session& s, int local_sessions) {
+  const herald_im_log_v1* log = log_.load();
+  if (!log || !HERALD_STRUCT_HAS(log, herald_im_log_v1, device_sessions) || !log->device_sessions) return;
+  log->device_sessions(log->arg, sdk::to_str(s.user), sdk::to_str(s.device),
+                       static_cast<uint32_t>(std::max(local_sessions, 0)));
 }
 
 void ImService::replicate(ReplicationRecord record, Pending pending) {

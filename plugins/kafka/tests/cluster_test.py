@@ -16,8 +16,11 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../tests/integration"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../../../tests/integration"))
+sys.path.insert(0, os.path.join(HERE, "../../push/tests"))
 from im_harness import SECRET, ImServer, TIMEOUT, server_args  # noqa: E402
+from provider_standins import StandIns  # noqa: E402
 
 GROUP_SIZE = int(os.environ.get("HERALD_CLUSTER_GROUP", "1000"))
 # Group members connected. paho uses select(), so one test process holds at most ~330 clients.
@@ -29,7 +32,7 @@ class MockKafka:
     """herald-kafka-mock: prints its bootstrap servers; stops when its stdin closes."""
 
     def __init__(self, binary):
-        self.proc = subprocess.Popen([binary, "herald.log:1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([binary, "herald.log:1", "herald.presence:1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline().split()
         assert line and line[0] == "bootstrap", f"mock cluster said {line}"
@@ -69,6 +72,7 @@ class ClusterTest(unittest.TestCase):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
         cls.tmp = tempfile.TemporaryDirectory()
+        cls.push = StandIns(cls.tmp.name)  # the FCM stand-in (HTTPS + OAuth2), shared by the three nodes
         cls.kafka = MockKafka(ARGS.kafka_mock)
         cls.nodes = [cls.node(i) for i in range(3)]
         for n in cls.nodes:
@@ -81,14 +85,16 @@ class ClusterTest(unittest.TestCase):
         kafka = f"""  - name: kafka
     config:
       bootstrap_servers: "{cls.kafka.bootstrap}"
-      fetch_wait: 5ms"""
+      fetch_wait: 5ms
+      presence_heartbeat: 200ms"""
         return ClusterNode(ARGS.herald, ARGS.plugin_dir, work, node_id=f"node{i}", early_plugins=kafka,
-                        im_config="      replicated: true")
+                           im_config="      replicated: true", plugins=cls.push.plugin_config())
 
     @classmethod
     def tearDownClass(cls):
         codes = [n.stop() for n in cls.nodes]
         cls.kafka.stop()
+        cls.push.close()
         cls.tmp.cleanup()
         assert all(c in (0, None) for c in codes), f"herald exit codes {codes}"
 
@@ -103,6 +109,48 @@ class ClusterTest(unittest.TestCase):
         d = self.nodes[node].device(user, device, **kw)
         self.devices.append(d)
         return d
+
+    def remote_devices(self, node):
+        return sum(v for k, v in self.nodes[node].scrape().items()
+                   if k.startswith("herald_cluster_presence_remote_devices"))
+
+    def wait_remote_devices(self, node, value):
+        deadline = time.monotonic() + TIMEOUT
+        while self.remote_devices(node) != value:  # the gauge follows the presence topic per heartbeat
+            self.assertLess(time.monotonic(), deadline, f"node{node}: remote devices never {value}")
+            time.sleep(0.05)
+
+    def test_0_offline_push_only_when_offline_on_every_node(self):
+        # The recipient is connected to node 1 and the sender to node 0, so node 0 (the origin, which
+        # decides about push) has no connection of the recipient. Only the presence map stops the push.
+        before = self.remote_devices(0)
+        pb = self.dev(1, "pb", "pb.android")
+        r = pb.request("$im/push_token", {"provider": "fcm", "app_id": "com.example.chat", "token": "fcm-pb",
+                                          "sandbox": False})
+        self.assertEqual(r["kind"], "result", r)
+        self.wait_remote_devices(0, before + 1)
+        pa = self.dev(0, "pa", "pa.phone")
+        pz = self.dev(2, "pz", "pz.android")
+        r = pz.request("$im/push_token", {"provider": "fcm", "app_id": "com.example.chat", "token": "fcm-pz",
+                                          "sandbox": False})
+        self.assertEqual(r["kind"], "result", r)
+        pz.disconnect()
+        for i in range(3):
+            pa.send("c2c", "pb", f"while online {i}", f"on-{i}")
+        pb.wait_entries(lambda e: e.get("kind") == "msg" and e.get("cmid") == "on-2")
+        pb.disconnect()
+        self.wait_remote_devices(0, before)
+        pa.send("c2c", "pb", "now offline", "off-0")
+        pa.send("c2c", "pz", "marker", "marker-0")
+        fcm = self.push.fcm.b
+        # The marker was sent after the message to pb, by the same origin: once its push is there, so
+        # is every push about pb's message.
+        self.assertTrue(fcm.wait(lambda r: r[1] == "fcm-pz"), "no notification for the offline marker device")
+        self.assertTrue(fcm.wait(lambda r: r[1] == "fcm-pb"), "no notification once pb was offline everywhere")
+        pushes = fcm.for_token("fcm-pb")
+        self.assertEqual(len(pushes), 1, f"pb got {len(pushes)} notifications: one for the message sent while "
+                                         "it was offline everywhere, none while it was online on node 1")
+        self.assertEqual(len(fcm.for_token("fcm-pz")), 1, "one notification, from the origin node only")
 
     def test_1_c2c_across_nodes_reaches_every_device_once_in_order(self):
         a0 = self.dev(0, "ca", "ca.phone")
