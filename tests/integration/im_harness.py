@@ -232,10 +232,13 @@ class ImServerTestCase(unittest.TestCase):
         return d
 
 
-def server_args():
-    """The command line of an ImServer suite: (--herald and --plugin-dir, argv for unittest.main)."""
+def server_args(*required):
+    """The command line of an ImServer suite: (--herald, --plugin-dir and the `required` options such as
+    "--kafka-mock", argv for unittest.main)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--herald", required=True)
     parser.add_argument("--plugin-dir", required=True)
+    for option in required:
+        parser.add_argument(option, required=True)
     args, rest = parser.parse_known_args()
     return args, [sys.argv[0]] + rest

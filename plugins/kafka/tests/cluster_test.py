@@ -324,12 +324,5 @@ class ClusterTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    ARGS, argv = server_args_with_mock = None, None
-    import argparse
-    p = argparse.ArgumentParser()
-    p.add_argument("--kafka-mock", required=True)
-    ARGS_K, rest = p.parse_known_args()
-    sys.argv = [sys.argv[0]] + rest
-    ARGS, argv = server_args()
-    ARGS.kafka_mock = ARGS_K.kafka_mock
+    ARGS, argv = server_args("--kafka-mock")
     unittest.main(argv=argv, verbosity=2)
