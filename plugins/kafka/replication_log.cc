@@ -149,9 +149,22 @@ int64_t ReplicationLog::log_end(int timeout_ms) {
 }
 
 void ReplicationLog::start(const herald_im_service_v1* im) {
-  if (presence_) presence_->start();
   im_ = im;
   uint64_t from = im_->attach_log(im_->self, &table_);
+  if (from == UINT64_MAX) {
+    im_ = nullptr;
+    throw sdk::PluginError("kafka: the messaging core refused the replication log: set "
+                           "plugins[im].config.replicated: true (on every node)");
+  }
+  if (presence_) {
+    try {
+      presence_->start();
+    } catch (...) {
+      im_->attach_log(im_->self, nullptr);
+      im_ = nullptr;
+      throw;
+    }
+  }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(parts, config_.topic.c_str(), config_.partition)->offset =
       static_cast<int64_t>(from);

@@ -113,7 +113,9 @@ typedef struct herald_im_service_v1 {
   /* Appended (check HERALD_STRUCT_HAS): cluster mode. Control thread, before any client is served
    * (list the bridge before the fronts). From now on state-changing requests go to `log`. Returns the
    * log position to read from: one past the last record this node's store has applied (0: from the
-   * start). The log must outlive the service or be detached with attach_log(self, NULL). */
+   * start), or UINT64_MAX when the core refuses (im.replicated is not set: its store may hold local
+   * changes). The log must outlive the service or be detached with attach_log(self, NULL), which
+   * answers every request still waiting for its record with SERVER_SHUTTING_DOWN. */
   uint64_t (*attach_log)(void* self, const herald_im_log_v1* log);
   /* The bridge's reader thread: the record at `position`, in log order, each position once. Queues it
    * for the writer and returns; blocks only while too many records wait (back-pressure). */

@@ -148,10 +148,12 @@ void ImService::session_closed(const Session& s) {
   delivery_.leave_all_rooms(s.user, s.device);  // a connection drop leaves every room
 }
 
-void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts) {
-  writer_->submit(WriterJob{[this, reply, fn = std::move(fn), replay_ts](MessageStore& store, Txn& txn) mutable {
+void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts,
+                    bool from_peer) {
+  writer_->submit(WriterJob{[this, reply, fn = std::move(fn), replay_ts, from_peer](MessageStore& store,
+                                                                                     Txn& txn) mutable {
                               if (!replay_ts) return fn(store, txn, reply);
-                              ops_->begin_replay(replay_ts);
+                              ops_->begin_replay(replay_ts, from_peer);
                               struct EndReplay {
                                 Operations& ops;
                                 ~EndReplay() { ops.end_replay(); }
@@ -211,7 +213,7 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
     record.frame.assign(frame.begin(), frame.end());
     return replicate(std::move(record), Pending{reply, nullptr, nullptr});
   }
-  run(caller, body, reply, 0);
+  run(caller, body, reply, 0, false);
 }
 
 bool ImService::changes_state(const binary::FrameBody& body) {
@@ -221,7 +223,7 @@ bool ImService::changes_state(const binary::FrameBody& body) {
          std::holds_alternative<binary::PushTokenFrame>(body);
 }
 
-void ImService::run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts) {
+void ImService::run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts, bool from_peer) {
   Operations& ops = *ops_;
   // Every other request: run by the writer, answered after the commit.
   auto respond = [](Txn& txn, Reply& r, binary::FrameBody out) {
@@ -229,24 +231,24 @@ void ImService::run(const Caller& caller, binary::FrameBody& body, Reply reply, 
     txn.on_commit.push_back([r, bytes] { r.frame(*bytes); });
   };
   if (auto* f = std::get_if<binary::SyncRequestFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.sync(s, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.sync(s, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::HistoryRequestFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.history(s, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.history(s, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::ReadFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.read(s, t, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.read(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::RecallFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.recall(s, t, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.recall(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::DeleteFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.remove(s, t, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.remove(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::GroupOpFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.group_op(s, t, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.group_op(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::UnreadRequestFrame>(&body))
     return job(reply, [&ops, caller, f = *f](MessageStore& s, Txn& t, Reply& r) {
       auto bytes = std::make_shared<std::vector<uint8_t>>(ops.unread(s, t, caller, f));
       t.on_commit.push_back([r, bytes] { r.frame(*bytes); });
-    }, replay_ts);
+    }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::PushTokenFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.push_token(s, caller, f)); }, replay_ts);
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.push_token(s, caller, f)); }, replay_ts, from_peer);
   reply.error(HERALD_REASON_PROTOCOL_ERROR,
               std::string("not a request the messaging core serves: ") +
                   binary::frame_type_name(binary::frame_type(body)));

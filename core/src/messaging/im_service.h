@@ -102,14 +102,15 @@ class ImService {
   };
   // Cluster mode: tells the log bridge's presence map a device's session count on this node.
   void report_sessions(const Session& s, int local_sessions);
-  bool replicated() const { return config_.replicated || log_.load() != nullptr; }
+  bool replicated() const { return config_.replicated; }  // a log attaches only then
   static bool changes_state(const binary::FrameBody& body);
   // Appends `record` (origin, request id and ts filled in here); `pending` is answered when this node
   // applies it, or with the failure when the append fails.
   void replicate(ReplicationRecord record, Pending pending);
   Pending take_pending(const ReplicationRecord& record);
-  // The writer job of a decoded request (local, or replayed from the log at `replay_ts` when non-zero).
-  void run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts);
+  // The writer job of a decoded request (local, or replayed from the log at `replay_ts` when non-zero;
+  // `from_peer`: appended by another node).
+  void run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts, bool from_peer);
   // On the writer after a stored SEND commits: the deferred im.store gets its headers and resumes.
   void complete_send(const std::shared_ptr<SendOutcome>& out, const std::shared_ptr<sdk::Completion>& completion,
                      herald_envelope* raw);
@@ -119,7 +120,8 @@ class ImService {
   uint64_t park(Deliveries d);
   void dispatch_parked(std::string_view id);
   // Runs fn on the writer; its response (or refusal) goes to `reply`.
-  void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts = 0);
+  void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts = 0,
+           bool from_peer = false);
 
   sdk::Host host_;
   ImConfig config_;

@@ -36,7 +36,23 @@ uint64_t ImService::attach_log(const herald_im_log_v1* log) {
   if (!log) {
     presence_.set_remote(nullptr);
     log_.store(nullptr);
+    // Nothing will apply what is still waiting: answer it now, while the fronts' loops still run.
+    std::map<uint64_t, Pending> waiting;
+    {
+      std::lock_guard lock(pending_mutex_);
+      waiting.swap(pending_);
+    }
+    for (auto& [id, p] : waiting) {
+      if (p.completion) p.completion->reject(HERALD_REASON_SERVER_SHUTTING_DOWN, "replication log detached");
+      else p.reply.error(HERALD_REASON_SERVER_SHUTTING_DOWN, "replication log detached");
+    }
     return applied_position_.load();
+  }
+  // A node that ran state changes locally has a store no other node has: it must not join.
+  if (!config_.replicated) {
+    host_.error("messaging: a replication log wants to attach, but im.replicated is false (set "
+                "plugins[im].config.replicated: true on every node of the cluster)");
+    return UINT64_MAX;
   }
   if (instance_.empty()) instance_ = std::string(host_.node_id()) + "/" + random_suffix();
   uint64_t from = 0;
@@ -159,7 +175,7 @@ void ImService::apply(uint64_t position, std::string_view bytes) {
       writer_->submit(WriterJob{
           [this, in = std::move(in), valid, ts, completion, raw](MessageStore& store, Txn& txn) {
             if (!valid) throw ImError(HERALD_REASON_MALFORMED, "send record without a SEND frame");
-            ops_->begin_replay(ts);
+            ops_->begin_replay(ts, !completion);
             struct EndReplay {
               Operations& ops;
               ~EndReplay() { ops.end_replay(); }
@@ -168,20 +184,16 @@ void ImService::apply(uint64_t position, std::string_view bytes) {
             if (completion)
               txn.on_commit.push_back([this, out, completion, raw] { complete_send(out, completion, raw); });
             else if (!out->deliveries.empty())
-              txn.on_commit.push_back([this, out] {
-                // Only the origin hands offline pushes to the push sinks: presence is per node, so
-                // every other node would see the recipient "offline" and notify again.
-                for (auto& u : out->deliveries.users) u.push_targets.clear();
-                delivery_.dispatch(out->deliveries);
-              });
+              txn.on_commit.push_back([this, out] { delivery_.dispatch(out->deliveries); });
           },
           [completion](herald_reason reason, const std::string& text) {
             if (completion) completion->reject(reason, text);
           }});
     } else {
       // Another node's request: the same job, answered to nobody.
-      Reply reply = mine.reply.fn ? mine.reply : Reply{[](void*, herald_str) {}, nullptr};
-      run(caller, frame->body, reply, ts);
+      bool from_peer = mine.reply.fn == nullptr;
+      Reply reply = from_peer ? Reply{[](void*, herald_str) {}, nullptr} : mine.reply;
+      run(caller, frame->body, reply, ts, from_peer);
     }
   }
   // The position commits in the same batch as the record's effects (a separate job, so a refused

@@ -189,7 +189,7 @@ uint32_t Operations::badge(MessageStore& store, const std::string& user, bool ha
 UserDelivery Operations::user_delivery(MessageStore& store, const std::string& user, std::string except,
                                        binary::TimelineEntry entry) {
   UserDelivery u{user, std::move(except), {}, {}};
-  if (delivery_.wants_push_targets()) {
+  if (delivery_.wants_push_targets() && !replay_from_peer_) {
     auto& q = store.sql("SELECT device, provider, app_id, token, sandbox FROM push_tokens WHERE user = ?");
     q.bind(1, user);
     while (q.step())

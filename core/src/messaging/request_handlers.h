@@ -78,9 +78,16 @@ class Operations {
   uint64_t now_ms() const { return replay_ts_ms_ ? replay_ts_ms_ : wall_ms(); }
   static uint64_t wall_ms();
   // Cluster replay (writer thread): from begin to end, now_ms() is `ts_ms` and room membership counts as
-  // checked (rooms are per node, in memory; the origin checked before appending).
-  void begin_replay(uint64_t ts_ms) { replay_ts_ms_ = ts_ms; }
-  void end_replay() { replay_ts_ms_ = 0; }
+  // checked (rooms are per node, in memory; the origin checked before appending). A record from another
+  // node gets no push targets: offline push is the origin's decision, so no node notifies twice.
+  void begin_replay(uint64_t ts_ms, bool from_peer) {
+    replay_ts_ms_ = ts_ms;
+    replay_from_peer_ = from_peer;
+  }
+  void end_replay() {
+    replay_ts_ms_ = 0;
+    replay_from_peer_ = false;
+  }
   static std::vector<uint8_t> encode(binary::FrameBody body, bool priority = false);
 
  private:
@@ -128,6 +135,7 @@ class Operations {
   std::set<std::string> touched_users_;  // timelines grown since the last prune
   std::string sweep_cursor_;              // the last user the age sweep visited
   uint64_t replay_ts_ms_ = 0;             // non-zero while a cluster log record is applied
+  bool replay_from_peer_ = false;         // ... that another node appended
 };
 
 }  // namespace herald::messaging

@@ -19,6 +19,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../../../tests/integration"))
 sys.path.insert(0, os.path.join(HERE, "../../push/tests"))
+from herald_process import HeraldProcess  # noqa: E402
 from im_harness import SECRET, ImServer, TIMEOUT, server_args  # noqa: E402
 from provider_standins import StandIns  # noqa: E402
 
@@ -151,6 +152,18 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(len(pushes), 1, f"pb got {len(pushes)} notifications: one for the message sent while "
                                          "it was offline everywhere, none while it was online on node 1")
         self.assertEqual(len(fcm.for_token("fcm-pz")), 1, "one notification, from the origin node only")
+
+    def test_4_a_node_without_im_replicated_refuses_to_join(self):
+        # Its store could hold changes no other node has; it must not start as part of the cluster.
+        work = os.path.join(self.tmp.name, "loner")
+        os.makedirs(work, exist_ok=True)
+        kafka = f"""  - name: kafka
+    config: {{bootstrap_servers: "{self.kafka.bootstrap}", fetch_wait: 5ms}}"""
+        loner = ClusterNode(ARGS.herald, ARGS.plugin_dir, work, node_id="loner", early_plugins=kafka)
+        proc = HeraldProcess(ARGS.herald, loner.config, env={"HERALD_PLUGIN_PATH": ARGS.plugin_dir})
+        line = proc.wait_for(r"refused the replication log", timeout=TIMEOUT)
+        self.assertIn("replicated: true", line)
+        self.assertNotEqual(proc.proc.wait(timeout=TIMEOUT), 0)
 
     def test_1_c2c_across_nodes_reaches_every_device_once_in_order(self):
         a0 = self.dev(0, "ca", "ca.phone")
