@@ -63,12 +63,7 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
       a->done(a->done_arg, static_cast<uint16_t>(HERALD_REASON_SERVER_UNAVAILABLE), sdk::to_str(why));
     }
   });
-  rd_kafka_conf_set_error_cb(pconf, [](rd_kafka_t*, int code, const char* reason, void* opaque) {
-    auto* self = static_cast<ReplicationLog*>(opaque);
-    self->metrics_.errors.add();
-    self->host_.warn(std::string("kafka producer: ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code)) +
-                     ": " + reason);
-  });
+  rd_kafka_conf_set_error_cb(pconf, &ReplicationLog::on_client_error);
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
   if (!producer_) throw sdk::PluginError(std::string("kafka: cannot create the producer: ") + err);
   topic_ = rd_kafka_topic_new(producer_, config_.topic.c_str(), nullptr);
@@ -82,12 +77,7 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
   set(cconf, "isolation.level", "read_committed");
   set(cconf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait.count()));
   rd_kafka_conf_set_opaque(cconf, this);
-  rd_kafka_conf_set_error_cb(cconf, [](rd_kafka_t*, int code, const char* reason, void* opaque) {
-    auto* self = static_cast<ReplicationLog*>(opaque);
-    self->metrics_.errors.add();
-    self->host_.warn(std::string("kafka reader: ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code)) +
-                     ": " + reason);
-  });
+  rd_kafka_conf_set_error_cb(cconf, &ReplicationLog::on_client_error);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
   if (!consumer_) {
     rd_kafka_topic_destroy(topic_);
@@ -127,6 +117,13 @@ ReplicationLog::~ReplicationLog() {
   }
   if (topic_) rd_kafka_topic_destroy(topic_);
   if (producer_) rd_kafka_destroy(producer_);
+}
+
+void ReplicationLog::on_client_error(rd_kafka_t* rk, int code, const char* reason, void* opaque) {
+  auto* self = static_cast<ReplicationLog*>(opaque);
+  self->metrics_.errors.add();
+  self->host_.warn(std::string("kafka ") + rd_kafka_name(rk) + ": " +
+                   rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code)) + ": " + reason);
 }
 
 void ReplicationLog::append(std::string_view record, herald_im_log_done_fn done, void* done_arg) {

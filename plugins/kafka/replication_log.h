@@ -49,6 +49,8 @@ class ReplicationLog {
 
  private:
   void append(std::string_view record, herald_im_log_done_fn done, void* done_arg);
+  // librdkafka's error callback of both clients: counted and logged with the client's name.
+  static void on_client_error(rd_kafka_t* rk, int code, const char* reason, void* opaque);
   void read_loop();
   void poll_loop();
   int64_t log_end(int timeout_ms);  // high watermark of the partition, -1 on error
