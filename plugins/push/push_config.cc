@@ -11,6 +11,9 @@ const char* to_string(ProviderType t) {
     case ProviderType::kFcm: return "fcm";
     case ProviderType::kHuawei: return "huawei";
     case ProviderType::kXiaomi: return "xiaomi";
+    case ProviderType::kOppo: return "oppo";
+    case ProviderType::kVivo: return "vivo";
+    case ProviderType::kHonor: return "honor";
   }
   return "unknown";
 }
@@ -23,6 +26,9 @@ const char* default_url(ProviderType t) {
     case ProviderType::kFcm: return "https://fcm.googleapis.com";
     case ProviderType::kHuawei: return "https://push-api.cloud.huawei.com";
     case ProviderType::kXiaomi: return "https://api.xmpush.xiaomi.com";
+    case ProviderType::kOppo: return "https://api.push.oppomobile.com";
+    case ProviderType::kVivo: return "https://api-push.vivo.com.cn";
+    case ProviderType::kHonor: return "https://push-api.cloud.honor.com";
   }
   return "";
 }
@@ -35,11 +41,13 @@ ProviderConfig parse_provider(const sdk::ConfigSection& r) {
   ProviderConfig p;
   r.allow_keys({"name", "type", "app_ids", "url", "sandbox_url", "ca_file", "timeout", "ttl", "queue", "concurrency",
                 "retry", "breaker", "key_file", "key_id", "team_id", "topic", "token_refresh", "service_account_file",
-                "token_uri", "app_id", "client_id", "client_secret", "app_secret"});
+                "token_uri", "app_id", "client_id", "client_secret", "app_secret", "app_key", "master_secret",
+                "channel_id", "category"});
   if (!r.choice("type", p.type, {{"apns", ProviderType::kApns}, {"fcm", ProviderType::kFcm}, {"huawei", ProviderType::kHuawei},
-                               {"xiaomi", ProviderType::kXiaomi}}) &&
+                               {"xiaomi", ProviderType::kXiaomi}, {"oppo", ProviderType::kOppo}, {"vivo", ProviderType::kVivo},
+                               {"honor", ProviderType::kHonor}}) &&
       !r.scalar("type"))
-    r.error("type", "required (apns, fcm, huawei or xiaomi)");
+    r.error("type", "required (apns, fcm, huawei, xiaomi, oppo, vivo or honor)");
   p.name = to_string(p.type);
   r.string("name", p.name);
   YAML::Node apps = r.node()["app_ids"];
@@ -81,14 +89,29 @@ ProviderConfig parse_provider(const sdk::ConfigSection& r) {
       r.string("token_uri", p.token_uri);
       break;
     case ProviderType::kHuawei:
-      required(r, "app_id", p.app_id, "huawei");
-      required(r, "client_id", p.client_id, "huawei");
-      required(r, "client_secret", p.client_secret, "huawei");
-      p.token_uri = "https://oauth-login.cloud.huawei.com/oauth2/v3/token";
+    case ProviderType::kHonor: {
+      const char* what = p.type == ProviderType::kHuawei ? "huawei" : "honor";
+      required(r, "app_id", p.app_id, what);
+      required(r, "client_id", p.client_id, what);
+      required(r, "client_secret", p.client_secret, what);
+      p.token_uri = p.type == ProviderType::kHuawei ? "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+                                                    : "https://iam.developer.honor.com/auth/token";
       r.string("token_uri", p.token_uri);
       break;
+    }
     case ProviderType::kXiaomi:
       required(r, "app_secret", p.app_secret, "xiaomi");
+      break;
+    case ProviderType::kOppo:
+      required(r, "app_key", p.app_key, "oppo");
+      required(r, "master_secret", p.master_secret, "oppo (the MasterSecret signs the auth request)");
+      r.string("channel_id", p.channel_id);
+      break;
+    case ProviderType::kVivo:
+      required(r, "app_id", p.app_id, "vivo");
+      required(r, "app_key", p.app_key, "vivo");
+      required(r, "app_secret", p.app_secret, "vivo (the AppSecret signs the auth request)");
+      r.string("category", p.category);
       break;
   }
   return p;

@@ -1,7 +1,8 @@
 """Push acceptance (issue #7) with real parts: the real herald binary with the im, unread and push
 plugins, paho MQTT devices (tests/integration/im_harness.py), urllib on the admin API, and loopback
 stand-ins that speak the providers' protocols (provider_standins.py: APNs over HTTP/2 + TLS checking
-the ES256 JWT, FCM with its OAuth2 grant, Huawei Push Kit, Xiaomi). Offline devices get exactly one
+the ES256 JWT, FCM with its OAuth2 grant, Huawei Push Kit, Xiaomi, OPPO and vivo checking their signed
+auth requests, Honor). Offline devices get exactly one
 notification per message with the right badge, online devices none; dead tokens are removed and
 never used again; throttling is retried after Retry-After; a hanging endpoint trips its breaker while
 messages keep flowing."""
@@ -261,6 +262,69 @@ class PushTest(ImServerTestCase):
         wait_until(lambda: not any("push" in d for d in self.admin("GET", "/v1/users/jon/devices")[1]["devices"]),
                    what="jon's dead regId removed")
         self.assertGreaterEqual(self.metric('herald_push_tokens_removed_total{provider="xiaomi"}'), 1)
+
+    def test_3c_oppo_vivo_honor_signed_auth_dead_tokens_and_throttling(self):
+        alice = self.dev("alice", "alice-phone")
+        vendors = {"oppo": self.p.oppo, "vivo": self.p.vivo, "honor": self.p.honor}
+        for name, standin in vendors.items():
+            self.register("lee", f"lee-{name}", name, f"{name}-lee")
+            standin.b.invalid_tokens.add(f"{name}-dead")
+            self.register("moe", f"moe-{name}", name, f"{name}-dead")
+            with standin.b.lock:  # the first send of each vendor is throttled once
+                standin.b.throttle, standin.b.retry_after = 1, "1"
+        m = self.send(alice, "lee", "hello lee")
+        self.send(alice, "moe", "hello moe")
+        conv = c2c("alice", "lee")
+        oppo = wait_until(lambda: [r for r in self.p.oppo.b.for_token("oppo-lee")
+                                   if json.loads(r[3]["notification"]["action_parameters"])["msg_id"] == m],
+                          what="OPPO notification")
+        vivo = wait_until(lambda: [r for r in self.p.vivo.b.for_token("vivo-lee")
+                                   if r[3]["clientCustomMap"]["msg_id"] == m], what="vivo notification")
+        honor = wait_until(lambda: [r for r in self.p.honor.b.for_token("honor-lee")
+                                    if json.loads(r[3]["data"])["msg_id"] == m], what="Honor notification")
+        # Every auth request was signed correctly (the stand-ins check sha256 / md5 / client secret).
+        self.assertEqual((self.p.oppo.sign_failures, self.p.vivo.sign_failures), (0, 0))
+        n = oppo[-1][3]
+        self.assertEqual((n["target_type"], n["notification"]["title"], n["notification"]["content"]),
+                         (2, "alice", "hello lee"))
+        self.assertEqual(json.loads(n["notification"]["action_parameters"]), {"conv": conv, "msg_id": m, "badge": 1})
+        v = vivo[-1][3]
+        self.assertEqual((v["appId"], v["title"], v["content"], v["classification"], v["category"]),
+                         (10004, "alice", "hello lee", 1, "IM"))
+        self.assertEqual(v["clientCustomMap"], {"conv": conv, "msg_id": m, "badge": "1"})
+        self.assertTrue(v["requestId"].startswith(m))
+        h = honor[-1][3]
+        self.assertEqual(h["android"]["notification"]["title"], "alice")
+        self.assertEqual(h["android"]["notification"]["badge"], {"setNum": 1})
+        self.assertEqual(json.loads(h["data"]), {"conv": conv, "msg_id": m, "badge": 1})
+        # Throttling (OPPO's code -2, a 429 from vivo and Honor) is retried; no second success.
+        for name, standin in vendors.items():
+            wait_until(lambda name=name, standin=standin: len(standin.b.for_token(f"{name}-lee") +
+                                                              standin.b.for_token(f"{name}-dead")) >= 3,
+                       what=f"{name}: the throttled request retried")
+            wait_until(lambda name=name: self.metric(f'herald_push_sent_total{{provider="{name}",result="throttled"}}') >= 1,
+                       what=f"{name} throttled counted")
+        # Dead tokens are removed and never used again.
+        wait_until(lambda: not any("push" in d for d in self.admin("GET", "/v1/users/moe/devices")[1]["devices"]),
+                   what="moe's dead tokens removed")
+        for name in vendors:
+            self.assertGreaterEqual(self.metric(f'herald_push_tokens_removed_total{{provider="{name}"}}'), 1)
+        dead_before = {name: len(vendors[name].b.for_token(f"{name}-dead")) for name in vendors}
+        self.send(alice, "moe", "still there?")
+        marker = self.send(alice, "lee", "marker")
+        wait_until(lambda: all(any(m2 == marker for m2 in ids) for ids in (
+            [json.loads(r[3]["notification"]["action_parameters"])["msg_id"] for r in self.p.oppo.b.for_token("oppo-lee")],
+            [r[3]["clientCustomMap"]["msg_id"] for r in self.p.vivo.b.for_token("vivo-lee")],
+            [json.loads(r[3]["data"])["msg_id"] for r in self.p.honor.b.for_token("honor-lee")])), what="marker")
+        for name in vendors:
+            self.assertEqual(len(vendors[name].b.for_token(f"{name}-dead")), dead_before[name],
+                             f"{name}: a removed token was used again")
+        # OPPO and vivo carry no background pushes: a read gives Honor a data message only.
+        r = self.dev("lee", "lee-tab").request("$im/read", {"conv": conv, "seq": 2})
+        self.assertEqual(r["kind"], "result", r)
+        self.assertTrue(self.p.honor.b.wait(lambda r: r[1] == "honor-lee" and "notification" not in r[3]["android"]))
+        self.assertFalse([r for r in self.p.oppo.b.for_token("oppo-lee")
+                          if json.loads(r[3]["notification"]["action_parameters"])["badge"] == 0])
 
     def test_4_hanging_provider_trips_the_breaker_messages_keep_flowing(self):
         alice = self.dev("alice", "alice-phone")
