@@ -17,6 +17,8 @@ import unittest
 import urllib.error
 import urllib.request
 
+import paho.mqtt.client as mqtt
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
@@ -25,6 +27,7 @@ from provider_standins import StandIns  # noqa: E402
 
 ARGS = None
 BREAKER = "{window: 4, min_calls: 4, failure_rate: 0.5, slow_call: 800ms, open_for: 60s, probes: 1}"
+ACK_TIMEOUT = 2  # seconds (im push.ack_timeout)
 
 
 def c2c(a, b):
@@ -74,8 +77,11 @@ class PushTest(ImServerTestCase):
         cls.p = StandIns(cls.tmp.name)
         token_file, admin = admin_config(cls.tmp.name)
         plugins = "  - name: unread\n    config: {}\n" + cls.p.plugin_config(breaker=BREAKER)
+        # The messaging core's push seam: online devices that do not ack within 2 s are pushed; groups
+        # above 3 members are read-diffusion (their offline members still reach the bridge).
+        im_config = f"      push: {{ack_timeout: {ACK_TIMEOUT}s}}\n      groups: {{write_diffusion_max: 3}}"
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
-                              after_store=("unread",)).start()
+                              im_config=im_config, after_store=("unread",)).start()
         with open(token_file) as f:
             cls.admin_token = f.read().strip()
 
@@ -354,6 +360,50 @@ class PushTest(ImServerTestCase):
         wait_until(lambda: self.metric('herald_push_sent_total{provider="huawei",result="breaker_open"}') >= 1,
                    what="fail fast while open")
         self.assertEqual(self.metric('herald_circuit_state{target="push:apns"}'), 0)
+
+    def test_5_online_device_that_does_not_ack_is_pushed_after_the_ack_timeout(self):
+        alice = self.dev("alice", "alice-phone")
+        quiet = self.register("nia", "nia-ios", "apns", "apns-nia", online=True)
+        quiet.client._send_puback = lambda mid: mqtt.MQTT_ERR_SUCCESS  # a real paho client that never PUBACKs
+        self.register("nia", "nia-tab", "fcm", "fcm-nia", online=True)  # acks as paho does
+        sent_at = time.monotonic()
+        m = self.send(alice, "nia", "are you awake")
+        self.assertTrue(quiet.wait_entries(lambda e: e.get("kind") == "msg" and e.get("msg_id") == m))
+        got = self.p.apns.b.wait(lambda r: r[1] == "apns-nia" and r[3].get("msg_id") == m, timeout=ACK_TIMEOUT + 10)
+        self.assertTrue(got, "the device that never acked got no notification")
+        waited = got[0][0] - sent_at
+        print(f"unacked online device notified {waited:.2f}s after the send (ack_timeout {ACK_TIMEOUT}s)",
+              file=sys.stderr)
+        self.assertGreaterEqual(waited, ACK_TIMEOUT - 0.1, "notified before the ack timeout")
+        self.assertLess(waited, ACK_TIMEOUT + 5)
+        self.assertEqual(got[0][3]["aps"]["alert"]["body"], "are you awake")
+        # Both waits were due together; a marker through FCM after it shows the acking tablet got none.
+        self.register("zoe", "zoe-android", "fcm", "fcm-zoe")
+        marker = self.send(alice, "zoe", "marker")
+        self.assertTrue(self.p.fcm.b.wait(lambda r: r[1] == "fcm-zoe" and r[3]["data"]["msg_id"] == marker))
+        self.assertEqual(self.p.fcm.b.for_token("fcm-nia"), [], "a device that acked was pushed")
+        self.assertEqual(len(self.p.apns.b.for_token("apns-nia")), 1)
+
+    def test_6_read_diffusion_group_offline_members_are_pushed(self):
+        owner = self.dev("olga", "olga-phone")
+        members = ["rd1", "rd2", "rd3", "rd4"]
+        r = owner.request("$im/group/create", {"group": "rdg", "name": "big", "members": members})
+        self.assertEqual(r["kind"], "result", r)
+        self.register("rd1", "rd1-ios", "apns", "apns-rd1")
+        self.register("rd2", "rd2-android", "fcm", "fcm-rd2")
+        online = self.register("rd3", "rd3-ios", "apns", "apns-rd3", online=True)
+        cmid = f"rd{time.monotonic_ns()}"
+        owner.send("group", "rdg", "to the big group", cmid)
+        ack = owner.wait_entries(lambda e: e.get("cmid") == cmid and e.get("kind") in ("ack", "error"))[0]
+        self.assertEqual(ack["kind"], "ack", ack)
+        m = ack["msg_id"]
+        self.assertTrue(online.wait_entries(lambda e: e.get("kind") == "msg" and e.get("msg_id") == m))
+        apns = self.p.apns.b.wait(lambda r: r[1] == "apns-rd1" and r[3].get("msg_id") == m)
+        fcm = self.p.fcm.b.wait(lambda r: r[1] == "fcm-rd2" and r[3]["data"]["msg_id"] == m)
+        self.assertTrue(apns and fcm, "an offline member of the read-diffusion group got no notification")
+        self.assertEqual(apns[0][3]["conv"], "group:rdg")
+        self.assertEqual(apns[0][3]["aps"]["alert"], {"title": "olga", "body": "to the big group"})
+        self.assertEqual(self.p.apns.b.for_token("apns-rd3"), [], "the online member got a push")
 
 
 class CollapseTest(unittest.TestCase):
