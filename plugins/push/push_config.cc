@@ -1,6 +1,7 @@
 // Parser for the push plugin's config (push_config.h).
 #include "push_config.h"
 
+#include <map>
 #include <set>
 
 namespace herald::push {
@@ -37,6 +38,35 @@ void required(const sdk::ConfigSection& r, const char* key, std::string& out, co
   if (!r.string(key, out) || out.empty()) r.error(key, std::string("required for ") + why);
 }
 
+// The keys only some provider types take; one given to another type is refused (a vivo entry with
+// a key_file is a mistake, not something to ignore).
+void refuse_foreign_keys(const sdk::ConfigSection& r, ProviderType type) {
+  static const std::map<std::string, std::set<ProviderType>> kOwners = {
+      {"sandbox_url", {ProviderType::kApns}},
+      {"key_file", {ProviderType::kApns}},
+      {"key_id", {ProviderType::kApns}},
+      {"team_id", {ProviderType::kApns}},
+      {"topic", {ProviderType::kApns}},
+      {"token_refresh", {ProviderType::kApns}},
+      {"service_account_file", {ProviderType::kFcm}},
+      {"token_uri", {ProviderType::kFcm, ProviderType::kHuawei, ProviderType::kHonor}},
+      {"app_id", {ProviderType::kHuawei, ProviderType::kHonor, ProviderType::kVivo}},
+      {"client_id", {ProviderType::kHuawei, ProviderType::kHonor}},
+      {"client_secret", {ProviderType::kHuawei, ProviderType::kHonor}},
+      {"app_secret", {ProviderType::kXiaomi, ProviderType::kVivo}},
+      {"app_key", {ProviderType::kOppo, ProviderType::kVivo}},
+      {"master_secret", {ProviderType::kOppo}},
+      {"channel_id", {ProviderType::kOppo}},
+      {"category", {ProviderType::kVivo}},
+  };
+  if (!r.present()) return;
+  for (const auto& kv : r.node()) {
+    auto it = kOwners.find(kv.first.as<std::string>(""));
+    if (it != kOwners.end() && !it->second.count(type))
+      r.error(it->first, std::string("not a key of provider type ") + to_string(type));
+  }
+}
+
 ProviderConfig parse_provider(const sdk::ConfigSection& r) {
   ProviderConfig p;
   r.allow_keys({"name", "type", "app_ids", "url", "sandbox_url", "ca_file", "timeout", "ttl", "queue", "concurrency",
@@ -48,6 +78,8 @@ ProviderConfig parse_provider(const sdk::ConfigSection& r) {
                                {"honor", ProviderType::kHonor}}) &&
       !r.scalar("type"))
     r.error("type", "required (apns, fcm, huawei, xiaomi, oppo, vivo or honor)");
+  else
+    refuse_foreign_keys(r, p.type);
   p.name = to_string(p.type);
   r.string("name", p.name);
   YAML::Node apps = r.node()["app_ids"];

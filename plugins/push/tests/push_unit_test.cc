@@ -158,6 +158,10 @@ TEST_CASE("config: OPPO, vivo and Honor need their credentials; defaults") {
   CHECK(has("providers[1].app_secret"));
   CHECK(has("providers[2].client_id"));
   CHECK(has("providers[2].client_secret"));
+  // A key of another provider type is refused, not ignored.
+  auto foreign = errors_of(R"({providers: [{type: vivo, app_id: "1", app_key: k, app_secret: s, key_file: x}]})");
+  REQUIRE(foreign.size() == 1);
+  CHECK(foreign[0].find("providers[0].key_file: not a key of provider type vivo") != std::string::npos);
 }
 
 namespace {
