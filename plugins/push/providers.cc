@@ -59,6 +59,12 @@ std::string clip_units(const std::string& s, size_t max, size_t wide) {
   return s;
 }
 
+// An id that stays the same across retries of one notification to one device, for vendors that drop
+// duplicates by it (OPPO app_message_id, vivo requestId).
+std::string dedup_id(const Notification& n) {
+  return n.msg_id + "-" + std::to_string(std::hash<std::string>{}(n.token) % 1000000);
+}
+
 // One notification slot per conversation (Xiaomi notify_id, Honor notifyId): a newer one replaces it.
 int64_t collapse_number(const std::string& collapse_id) {
   return static_cast<int64_t>(std::hash<std::string>{}(collapse_id) % 1000000);
@@ -72,6 +78,11 @@ std::string form_escape(const std::string& v) {
     curl_free(e);
   }
   return out;
+}
+
+// A refusal that retrying will not change, labelled by the vendor's code (or the HTTP status).
+Outcome refused(const HttpAnswer& a, const std::string& code) {
+  return {Outcome::kFailed, {}, false, code.empty() ? "status_" + std::to_string(a.status) : "code_" + code};
 }
 
 // Answers every provider shares: no answer, throttling, server errors.
@@ -97,7 +108,8 @@ std::string code_of(const Json& j, const char* key) {
   return "";
 }
 
-// An OAuth2 bearer token, fetched on first use and again shortly before it expires or when refused.
+// An auth token (OAuth2 bearer, OPPO auth_token, vivo authToken), fetched on first use and again
+// shortly before it expires or when refused.
 class BearerCache {
  public:
   template <class Fetch>
@@ -116,6 +128,11 @@ class BearerCache {
   void invalidate() {
     std::lock_guard lock(mutex_);
     token_.clear();
+  }
+  // The provider refused the token: fetch a new one and retry.
+  Outcome refused() {
+    invalidate();
+    return {Outcome::kRetry, {}, true, "auth_expired"};
   }
 
  private:
@@ -255,10 +272,7 @@ class Fcm : public Provider {
         if (d.is_object() && d.contains("errorCode") && d["errorCode"].is_string()) code = d["errorCode"];
     if (a.status == 404 || status == "NOT_FOUND" || code == "UNREGISTERED" || status == "UNREGISTERED")
       return {Outcome::kInvalidToken, {}, false, "invalid_token"};
-    if (a.status == 401) {
-      bearer_.invalidate();
-      return {Outcome::kRetry, {}, true, "auth_expired"};
-    }
+    if (a.status == 401) return bearer_.refused();
     return {Outcome::kFailed, {}, false, code.empty() ? "status_" + std::to_string(a.status) : code};
   }
 
@@ -300,12 +314,9 @@ class HuaweiStyle : public Provider {
     bool ok = std::find(ok_codes_.begin(), ok_codes_.end(), code) != ok_codes_.end();
     if (a.status == 200 && ok) return {Outcome::kSent, {}, false, "ok"};
     if (code == "80300007" || code == "80100000") return {Outcome::kInvalidToken, {}, false, "invalid_token"};
-    if (a.status == 401 || code == "80200003" || code == "80200001") {
-      bearer_.invalidate();
-      return {Outcome::kRetry, {}, true, "auth_expired"};
-    }
+    if (a.status == 401 || code == "80200003" || code == "80200001") return bearer_.refused();
     if (code == "81000001") return {Outcome::kRetry, {}, false, "server_error"};  // internal error
-    return {Outcome::kFailed, {}, false, code.empty() ? "status_" + std::to_string(a.status) : "code_" + code};
+    return refused(a, code);
   }
 
  protected:
@@ -453,7 +464,7 @@ class Oppo : public Provider {
                          {"off_line", true},
                          {"off_line_ttl", ttl_seconds(c_, 1, 864000)},
                          // OPPO drops a second message with the same id: the same notification retried.
-                         {"app_message_id", n.msg_id + "-" + std::to_string(std::hash<std::string>{}(n.token) % 1000000)}};
+                         {"app_message_id", dedup_id(n)}};
     if (!c_.channel_id.empty()) notification["channel_id"] = c_.channel_id;
     Json message = {{"target_type", 2}, {"target_value", n.token}, {"notification", notification}};
     HttpCall call;
@@ -468,13 +479,10 @@ class Oppo : public Provider {
     std::string code = code_of(json_or_empty(a.body), "code");
     if (a.status == 200 && code == "0") return {Outcome::kSent, {}, false, "ok"};
     if (code == "10000") return {Outcome::kInvalidToken, {}, false, "invalid_token"};
-    if (code == "11") {
-      bearer_.invalidate();
-      return {Outcome::kRetry, {}, true, "auth_expired"};
-    }
+    if (code == "11") return bearer_.refused();
     if (code == "-1") return {Outcome::kRetry, {}, false, "server_error"};
     if (code == "-2" || code == "13" || code == "55") return {Outcome::kRetry, {}, false, "throttled"};
-    return {Outcome::kFailed, {}, false, code.empty() ? "status_" + std::to_string(a.status) : "code_" + code};
+    return refused(a, code);
   }
 
  private:
@@ -524,7 +532,7 @@ class Vivo : public Provider {
                  {"classification", 1},  // system message (instant messages are)
                  {"category", c_.category},
                  // vivo deduplicates by requestId: a retried notification keeps it.
-                 {"requestId", n.msg_id + "-" + std::to_string(std::hash<std::string>{}(n.token) % 1000000)},
+                 {"requestId", dedup_id(n)},
                  {"clientCustomMap", {{"conv", n.conv}, {"msg_id", n.msg_id}, {"badge", std::to_string(n.badge)}}}};
     HttpCall call;
     call.url = c_.url + "/message/send";
@@ -538,11 +546,8 @@ class Vivo : public Provider {
     std::string code = code_of(json_or_empty(a.body), "result");
     if (a.status == 200 && code == "0") return {Outcome::kSent, {}, false, "ok"};
     if (code == "10302") return {Outcome::kInvalidToken, {}, false, "invalid_token"};
-    if (code == "10000") {
-      bearer_.invalidate();
-      return {Outcome::kRetry, {}, true, "auth_expired"};
-    }
-    return {Outcome::kFailed, {}, false, code.empty() ? "status_" + std::to_string(a.status) : "code_" + code};
+    if (code == "10000") return bearer_.refused();
+    return refused(a, code);
   }
 
  private:

@@ -89,6 +89,11 @@ void Delivery::set_ack_timeout(std::chrono::milliseconds timeout, size_t max_pen
 }
 
 void Delivery::arm_ack_waits(const UserDelivery& u) {
+  auto online = presence_.devices_online(u.user);
+  auto waits_for = [&](const PushTarget& t) {
+    return t.device != u.except_device && std::find(online.begin(), online.end(), t.device) != online.end();
+  };
+  if (std::none_of(u.push_targets.begin(), u.push_targets.end(), waits_for)) return;  // the usual case
   // The entry's version: what the device's PUSH_ACK names (read diffusion has none: nothing to wait for).
   auto decoded = binary::decode_frame(std::span<const uint8_t>(u.frame.data(), u.frame.size()),
                                       {binary::kMaxFrameSizeCeiling, 1024, false});
@@ -98,22 +103,23 @@ void Delivery::arm_ack_waits(const UserDelivery& u) {
   uint64_t version = 0;
   for (const auto& e : push->entries) version = std::max(version, std::visit([](const auto& x) { return x.version; }, e));
   if (version == 0) return;
-  auto online = presence_.devices_online(u.user);
   std::shared_ptr<const std::vector<uint8_t>> frame;
   auto due = std::chrono::steady_clock::now() + ack_timeout_;
   std::lock_guard lock(ack_mutex_);
   for (const auto& t : u.push_targets) {
-    if (t.device == u.except_device || std::find(online.begin(), online.end(), t.device) == online.end()) continue;
-    if (ack_waits_.size() >= ack_max_pending_) return;  // bounded: those devices rely on retransmission and sync
+    if (!waits_for(t)) continue;
+    if (ack_waits_.size() >= ack_max_pending_) break;  // bounded: those devices rely on retransmission and sync
     if (!frame) frame = std::make_shared<const std::vector<uint8_t>>(u.frame);
     ack_waits_.push_back(AckWait{due, u.user, t, version, frame, false});
     ack_by_device_[{u.user, t.device}].push_back(&ack_waits_.back());
   }
+  ack_devices_.store(ack_by_device_.size());
   ack_cv_.notify_all();
 }
 
 void Delivery::acked(const std::string& user, const std::string& device, uint64_t up_to,
                      const std::vector<uint64_t>& versions) {
+  if (ack_devices_.load() == 0) return;  // no wait anywhere (or the timeout is off)
   std::lock_guard lock(ack_mutex_);
   auto it = ack_by_device_.find({user, device});
   if (it == ack_by_device_.end()) return;
@@ -124,6 +130,7 @@ void Delivery::acked(const std::string& user, const std::string& device, uint64_
     return done;
   });
   if (waits.empty()) ack_by_device_.erase(it);
+  ack_devices_.store(ack_by_device_.size());
 }
 
 void Delivery::run_ack_timer() {
@@ -153,6 +160,7 @@ void Delivery::run_ack_timer() {
       }
       ack_waits_.pop_front();
     }
+    ack_devices_.store(ack_by_device_.size());
     if (expired.empty()) continue;
     lock.unlock();
     {

@@ -131,6 +131,7 @@ class Delivery {
   std::condition_variable ack_cv_;
   std::deque<AckWait> ack_waits_;  // in arming order = due order (one timeout); references stay valid
   std::map<DeviceKey, std::deque<AckWait*>> ack_by_device_;  // the pending waits of each device
+  std::atomic<size_t> ack_devices_{0};  // ack_by_device_.size(): acks of devices with no wait skip the lock
   bool ack_stopping_ = false;
   std::thread ack_thread_;
 };

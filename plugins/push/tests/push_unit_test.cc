@@ -52,6 +52,12 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   return out;
 }
 
+bool mentions(const std::vector<std::string>& errors, const std::string& s) {
+  for (const auto& x : errors)
+    if (x.find(s) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("base64url has no padding and the URL alphabet") {
@@ -114,11 +120,7 @@ TEST_CASE("config: defaults, and errors with their paths") {
   CHECK(c.bodies.at("image") == "[Image]");
 
   auto e = errors_of(R"({providers: [{type: apns, key_id: K, team_id: T, token_refresh: 2h, bogus: 1}]})");
-  auto has = [&](const std::string& s) {
-    for (auto& x : e)
-      if (x.find(s) != std::string::npos) return true;
-    return false;
-  };
+  auto has = [&](const std::string& s) { return mentions(e, s); };
   CHECK(has("providers[0].key_file"));
   CHECK(has("providers[0].token_refresh"));
   CHECK(has("bogus"));
@@ -148,11 +150,7 @@ TEST_CASE("config: OPPO, vivo and Honor need their credentials; defaults") {
   CHECK(static_cast<uint32_t>(c.providers[2].type) == 7);  // binary PushProvider kHonor
 
   auto e = errors_of(R"({providers: [{type: oppo, app_key: k}, {type: vivo, app_id: "1"}, {type: honor, app_id: "9"}]})");
-  auto has = [&](const std::string& s) {
-    for (auto& x : e)
-      if (x.find(s) != std::string::npos) return true;
-    return false;
-  };
+  auto has = [&](const std::string& s) { return mentions(e, s); };
   CHECK(has("providers[0].master_secret"));
   CHECK(has("providers[1].app_key"));
   CHECK(has("providers[1].app_secret"));
