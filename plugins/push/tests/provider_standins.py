@@ -58,7 +58,8 @@ def make_tls(workdir):
 
 class Behaviour:
     """What a stand-in answers next: success, invalid token (for tokens in invalid_tokens), throttling
-    (the next `throttle` requests get 429 + Retry-After) or nothing at all (hang)."""
+    (the next `throttle` requests get 429 + Retry-After), nothing at all (hang), or any of those
+    `delay` seconds late (slow)."""
 
     def __init__(self):
         self.lock = threading.Condition()
@@ -66,6 +67,7 @@ class Behaviour:
         self.throttle = 0
         self.retry_after = "1"
         self.hang = False
+        self.delay = 0.0
         self.received = []   # (time, token, headers dict, body dict) of every send request
         self.answered = []   # (token, status)
 
@@ -76,7 +78,11 @@ class Behaviour:
 
     def answer(self, token, ok, invalid, throttled):
         """The answer for this request, from the provider's three kinds (each (status, body)); None to
-        hang. A throttled answer gets Retry-After."""
+        hang. A throttled answer gets Retry-After. A slow stand-in sleeps first (its handler thread only)."""
+        with self.lock:
+            delay = self.delay
+        if delay:
+            time.sleep(delay)
         with self.lock:
             if self.hang:
                 return None

@@ -5,7 +5,8 @@ the ES256 JWT, FCM with its OAuth2 grant, Huawei Push Kit, Xiaomi, OPPO and vivo
 auth requests, Honor). Offline devices get exactly one
 notification per message with the right badge, online devices none; dead tokens are removed and
 never used again; throttling is retried after Retry-After; a hanging endpoint trips its breaker while
-messages keep flowing."""
+messages keep flowing, and so does a slow one; an online device that never acks is notified after the
+core's ack timeout; offline members of read-diffusion groups are notified."""
 import argparse
 import base64
 import json
@@ -404,6 +405,24 @@ class PushTest(ImServerTestCase):
         self.assertEqual(apns[0][3]["conv"], "group:rdg")
         self.assertEqual(apns[0][3]["aps"]["alert"], {"title": "olga", "body": "to the big group"})
         self.assertEqual(self.p.apns.b.for_token("apns-rd3"), [], "the online member got a push")
+
+    def test_7_slow_vendor_trips_its_breaker_on_slow_calls(self):
+        alice = self.dev("alice", "alice-phone")
+        self.register("pia", "pia-vivo", "vivo", "vivo-pia")
+        target = 'herald_circuit_state{target="push:vivo"}'
+        self.assertEqual(self.metric(target), 0)
+        ok_before = self.metric('herald_push_sent_total{provider="vivo",result="ok"}')
+        self.p.vivo.b.delay = 0.85  # answers, but slower than breaker.slow_call (800ms) and within timeout (1s)
+        try:
+            for i in range(4):
+                self.send(alice, "pia", f"slowly {i}")
+            wait_until(lambda: self.metric(target) == 1, timeout=15, what="vivo breaker open on slow calls")
+        finally:
+            self.p.vivo.b.delay = 0
+        self.server.proc.wait_for(r'push: provider "vivo" \(https://127\.0\.0\.1:\d+\) breaker closed -> open')
+        self.assertGreaterEqual(self.metric('herald_push_sent_total{provider="vivo",result="ok"}') - ok_before, 1,
+                                "the slow answers were successes")
+        self.assertEqual(self.metric('herald_circuit_state{target="push:oppo"}'), 0)
 
 
 class CollapseTest(unittest.TestCase):
