@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -443,12 +444,19 @@ class Xiaomi : public Provider {
 };
 
 // ---- OPPO Push ---------------------------------------------------------------------------------
+bool mentions_registration(const Json& answer) {
+  std::string m = answer.contains("message") && answer["message"].is_string() ? answer["message"].get<std::string>() : "";
+  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+  return m.find("regist") != std::string::npos || m.find("regid") != std::string::npos;
+}
+
 // Auth: POST /server/v1/auth (form app_key, timestamp in ms, sign = sha256(app_key + timestamp +
 // master_secret)) gives an auth_token valid 24 h. Send: POST /server/v1/message/notification/unicast,
 // form auth_token and message (JSON: target_type 2 = registration_id). The result is the body's
 // code: 0 success, 11 invalid auth token, -1 service unavailable, -2 flow control, 13/55 call
-// frequency limited, 33 daily quota used up, 10000 invalid registration_id (a business code of the
-// unicast call). OPPO carries notification-bar messages only: no silent pushes.
+// frequency limited, 33 daily quota used up, 10000 with a message naming the registration id: the
+// token is dead (a business code of the unicast call). OPPO carries notification-bar messages only:
+// no silent pushes.
 class Oppo : public Provider {
  public:
   explicit Oppo(const ProviderConfig& c) : c_(c) {}
@@ -476,9 +484,12 @@ class Oppo : public Provider {
 
   Outcome classify(const HttpAnswer& a) override {
     if (auto t = transient(a)) return *t;
-    std::string code = code_of(json_or_empty(a.body), "code");
+    Json j = json_or_empty(a.body);
+    std::string code = code_of(j, "code");
     if (a.status == 200 && code == "0") return {Outcome::kSent, {}, false, "ok"};
-    if (code == "10000") return {Outcome::kInvalidToken, {}, false, "invalid_token"};
+    // 10000 is in OPPO's range of business codes (10000-20000); only when its message names the
+    // registration id is the token taken for dead, so another business error never removes a live one.
+    if (code == "10000" && mentions_registration(j)) return {Outcome::kInvalidToken, {}, false, "invalid_token"};
     if (code == "11") return bearer_.refused();
     if (code == "-1") return {Outcome::kRetry, {}, false, "server_error"};
     if (code == "-2" || code == "13" || code == "55") return {Outcome::kRetry, {}, false, "throttled"};

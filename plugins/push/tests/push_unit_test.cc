@@ -180,6 +180,7 @@ TEST_CASE("vendor answers: success, dead token, transient, refused auth, permane
   const std::string oppo = "{providers: [{type: oppo, app_key: k, master_secret: m}]}";
   CHECK(answer_for(oppo, 200, R"({"code":0,"message":"Success","data":{"messageId":"1"}})").kind == Outcome::kSent);
   CHECK(answer_for(oppo, 200, R"({"code":10000,"message":"Invalid RegistrationId"})").kind == Outcome::kInvalidToken);
+  CHECK(answer_for(oppo, 200, R"({"code":10000,"message":"something else"})").kind == Outcome::kFailed);
   auto o = answer_for(oppo, 200, R"({"code":11,"message":"Invalid AuthToken"})");
   CHECK((o.kind == Outcome::kRetry && o.reauth));
   o = answer_for(oppo, 200, R"({"code":-2,"message":"Service in Flow Control"})");
