@@ -29,9 +29,16 @@ void Delivery::detach(const herald_im_sink_v1* sink) {
 
 void Delivery::dispatch(const Deliveries& d) {
   if (d.empty()) return;
-  if (ack_timeout_.count() > 0)
-    for (const auto& u : d.users)
-      if (!u.push_targets.empty() && !u.offline_only) arm_ack_waits(u);
+  std::vector<std::vector<AckWait>> overtaken;  // per user delivery, notified before it
+  if (ack_timeout_.count() > 0) {
+    overtaken.resize(d.users.size());
+    for (size_t i = 0; i < d.users.size(); ++i) {
+      const auto& u = d.users[i];
+      if (u.push_targets.empty()) continue;
+      if (!u.offline_only) arm_ack_waits(u);
+      overtaken[i] = take_overtaken_waits(u);
+    }
+  }
   std::lock_guard serial(dispatch_mutex_);
   std::vector<const herald_im_sink_v1*> sinks;
   {
@@ -39,7 +46,10 @@ void Delivery::dispatch(const Deliveries& d) {
     sinks = sinks_;
   }
   for (const auto* sink : sinks) {
-    for (const auto& u : d.users) {
+    for (size_t i = 0; i < d.users.size(); ++i) {
+      const auto& u = d.users[i];
+      if (!overtaken.empty() && takes_offline(sink))
+        for (const auto& w : overtaken[i]) notify_unacked(sink, w);
       if (!u.offline_only) {
         sink->deliver(sink->arg, to_str(u.user), to_str(u.except_device),
                       herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()});
@@ -126,61 +136,84 @@ void Delivery::acked(const std::string& user, const std::string& device, uint64_
   auto& waits = it->second;
   std::erase_if(waits, [&](AckWait* w) {
     bool done = w->version <= up_to || std::find(versions.begin(), versions.end(), w->version) != versions.end();
-    if (done) w->acked = true;
+    if (done) w->done = true;
     return done;
   });
   if (waits.empty()) ack_by_device_.erase(it);
   ack_devices_.store(ack_by_device_.size());
 }
 
+std::vector<Delivery::AckWait> Delivery::take_overtaken_waits(const UserDelivery& u) {
+  std::vector<AckWait> out;
+  if (ack_devices_.load() == 0) return out;
+  auto online = presence_.devices_online(u.user);
+  std::lock_guard lock(ack_mutex_);
+  for (const auto& t : u.push_targets) {
+    if (t.device == u.except_device || std::find(online.begin(), online.end(), t.device) != online.end()) continue;
+    auto it = ack_by_device_.find({u.user, t.device});
+    if (it == ack_by_device_.end()) continue;
+    for (AckWait* w : it->second) {
+      w->done = true;
+      out.push_back(*w);
+    }
+    ack_by_device_.erase(it);
+  }
+  ack_devices_.store(ack_by_device_.size());
+  return out;
+}
+
+void Delivery::notify_unacked(const herald_im_sink_v1* sink, const AckWait& w) const {
+  herald_im_push_target t{sizeof(herald_im_push_target), to_str(w.target.device), w.target.provider,
+                          to_str(w.target.app_id), to_str(w.target.token), w.target.sandbox ? 1u : 0u};
+  sink->deliver_offline(sink->arg, to_str(w.user),
+                        herald_str{reinterpret_cast<const char*>(w.frame->data()), w.frame->size()}, &t, 1);
+}
+
 void Delivery::run_ack_timer() {
-  std::unique_lock lock(ack_mutex_);
-  while (!ack_stopping_) {
-    if (ack_waits_.empty()) {
-      ack_cv_.wait(lock);
-      continue;
-    }
-    auto due = ack_waits_.front().due;
-    if (std::chrono::steady_clock::now() < due) {
-      ack_cv_.wait_until(lock, due);
-      continue;
-    }
-    // Every wait that is due: the unacked ones become offline pushes.
-    std::vector<AckWait> expired;
-    auto now = std::chrono::steady_clock::now();
-    while (!ack_waits_.empty() && ack_waits_.front().due <= now) {
-      AckWait& w = ack_waits_.front();
-      if (!w.acked) {
-        auto it = ack_by_device_.find({w.user, w.target.device});
-        if (it != ack_by_device_.end()) {
-          std::erase(it->second, &w);
-          if (it->second.empty()) ack_by_device_.erase(it);
-        }
-        expired.push_back(std::move(w));
-      }
-      ack_waits_.pop_front();
-    }
-    ack_devices_.store(ack_by_device_.size());
-    if (expired.empty()) continue;
-    lock.unlock();
+  for (;;) {
     {
-      std::lock_guard serial(dispatch_mutex_);  // sinks are never entered concurrently
-      std::vector<const herald_im_sink_v1*> sinks;
-      {
-        std::lock_guard sl(sinks_mutex_);
-        sinks = sinks_;
-      }
-      for (const auto* sink : sinks) {
-        if (!takes_offline(sink)) continue;
-        for (const auto& w : expired) {
-          herald_im_push_target t{sizeof(herald_im_push_target), to_str(w.target.device), w.target.provider,
-                                  to_str(w.target.app_id), to_str(w.target.token), w.target.sandbox ? 1u : 0u};
-          sink->deliver_offline(sink->arg, to_str(w.user),
-                                herald_str{reinterpret_cast<const char*>(w.frame->data()), w.frame->size()}, &t, 1);
+      std::unique_lock lock(ack_mutex_);
+      for (;;) {
+        if (ack_stopping_) return;
+        if (ack_waits_.empty()) {
+          ack_cv_.wait(lock);
+        } else if (auto due = ack_waits_.front().due; std::chrono::steady_clock::now() < due) {
+          ack_cv_.wait_until(lock, due);
+        } else {
+          break;
         }
       }
     }
-    lock.lock();
+    // Serialised with dispatch() before the due waits are taken: a dispatch either took a wait first
+    // (take_overtaken_waits) or sends its newer notification after these.
+    std::lock_guard serial(dispatch_mutex_);
+    std::vector<AckWait> expired;
+    {
+      std::lock_guard lock(ack_mutex_);
+      auto now = std::chrono::steady_clock::now();
+      while (!ack_waits_.empty() && ack_waits_.front().due <= now) {
+        AckWait& w = ack_waits_.front();
+        if (!w.done) {
+          auto it = ack_by_device_.find({w.user, w.target.device});
+          if (it != ack_by_device_.end()) {
+            std::erase(it->second, &w);
+            if (it->second.empty()) ack_by_device_.erase(it);
+          }
+          expired.push_back(std::move(w));
+        }
+        ack_waits_.pop_front();
+      }
+      ack_devices_.store(ack_by_device_.size());
+    }
+    if (expired.empty()) continue;
+    std::vector<const herald_im_sink_v1*> sinks;
+    {
+      std::lock_guard lock(sinks_mutex_);
+      sinks = sinks_;
+    }
+    for (const auto* sink : sinks)
+      if (takes_offline(sink))
+        for (const auto& w : expired) notify_unacked(sink, w);
   }
 }
 

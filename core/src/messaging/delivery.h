@@ -101,6 +101,11 @@ class Delivery {
   void deliver_offline(const herald_im_sink_v1* sink, const UserDelivery& u) const;
   // The online devices of u that have a token: wait for their acks (set_ack_timeout).
   void arm_ack_waits(const UserDelivery& u);
+  struct AckWait;
+  // The pending waits of u's offline targets, taken out: a newer notification is about to reach those
+  // devices, so the older ones go first (in order) instead of overtaking it later with a stale badge.
+  std::vector<AckWait> take_overtaken_waits(const UserDelivery& u);
+  void notify_unacked(const herald_im_sink_v1* sink, const AckWait& w) const;
   void run_ack_timer();
 
   struct AckWait {
@@ -109,7 +114,7 @@ class Delivery {
     PushTarget target;
     uint64_t version = 0;
     std::shared_ptr<const std::vector<uint8_t>> frame;
-    bool acked = false;
+    bool done = false;  // acked, or taken out early (take_overtaken_waits): the timer skips it
   };
   using DeviceKey = std::pair<std::string, std::string>;  // (user, device)
 

@@ -526,6 +526,27 @@ TEST_CASE("ack timeout: an online device with a token that does not ack within p
   h.im()->detach_sink(h.im()->self, &offline.sink);
 }
 
+TEST_CASE("ack timeout: a device that went offline unacked is notified before a newer offline push, once") {
+  ImHarness h("{push: {ack_timeout: 1s}}");
+  OfflineSink offline;
+  h.im()->attach_sink(h.im()->self, &offline.sink);
+  h.expect<bin::ResultFrame>("bob", "tab", bin::PushTokenFrame{bin::PushProvider::kFcm, "app", "tok-tab", false, false});
+  h.presence("bob", "tab", true);
+  h.send("alice", "c2c:alice:bob", "b1");  // delivered while online, never acked
+  h.presence("bob", "tab", false);
+  h.send("alice", "c2c:alice:bob", "b2");  // offline now: pushed at once, after the older one
+  auto calls = offline.take();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].version < calls[1].version);  // the older first: the newer badge is the one left shown
+  // The taken wait does not fire again: the next wait's expiry is the only later call.
+  h.presence("bob", "tab", true);
+  h.send("alice", "c2c:alice:bob", "b3");
+  calls = offline.take(1);
+  REQUIRE(calls.size() == 1);
+  CHECK(offline.take().empty());
+  h.im()->detach_sink(h.im()->self, &offline.sink);
+}
+
 TEST_CASE("read-diffusion groups: offline members with a token reach the push bridge, at most read_diffusion_max") {
   ImHarness h("{groups: {write_diffusion_max: 2}, push: {read_diffusion_max: 2}}");
   OfflineSink offline;
