@@ -135,7 +135,7 @@ TEST_CASE("OPPO and vivo auth signatures: lowercase hex digests of the concatena
   CHECK(vivo_sign("10004", "appkey", 1501484120000, "secret") == md5_hex("10004appkey1501484120000secret"));
 }
 
-TEST_CASE("config: OPPO, vivo and Honor need their credentials; defaults") {
+TEST_CASE("config: OPPO, vivo and Honor need their credentials, and their defaults") {
   PushConfig c = parse_push_config(
       YAML::Load(R"({providers: [{type: oppo, app_key: k, master_secret: m}, {type: vivo, app_id: "1", app_key: k,
                      app_secret: s}, {type: honor, app_id: "9", client_id: c, client_secret: s}]})"),

@@ -448,7 +448,7 @@ struct OfflineSink {
 };
 }  // namespace
 
-TEST_CASE("offline push seam: devices with a token and no connection, after the commit; tokens replaced and moved") {
+TEST_CASE("offline push seam: devices with a token and no connection, after the commit, tokens replaced and moved") {
   ImHarness h;
   OfflineSink offline;
   h.im()->attach_sink(h.im()->self, &offline.sink);
