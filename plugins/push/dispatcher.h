@@ -50,6 +50,7 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   const ProviderConfig& config() const { return config_; }
+  bool takes_silent() const { return provider_->takes_silent(); }
   // Any thread, never blocks. False when the queue is full (dropped, counted).
   bool submit(Notification n);
   void stop();

@@ -18,6 +18,9 @@ class Provider {
   // blocking OAuth fetch, cached until shortly before it expires, is made here).
   virtual std::optional<HttpCall> request(const Notification& n, std::string* error) = 0;
   virtual Outcome classify(const HttpAnswer& answer) = 0;
+  // False for vendors that carry notification-bar messages only (OPPO, vivo): silent pushes
+  // (recall/read/delete signals) are not sent through them.
+  virtual bool takes_silent() const { return true; }
 };
 
 // Reads key files; throws std::runtime_error naming the file when one is unusable.

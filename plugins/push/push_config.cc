@@ -1,6 +1,7 @@
 // Parser for the push plugin's config (push_config.h).
 #include "push_config.h"
 
+#include <map>
 #include <set>
 
 namespace herald::push {
@@ -11,6 +12,9 @@ const char* to_string(ProviderType t) {
     case ProviderType::kFcm: return "fcm";
     case ProviderType::kHuawei: return "huawei";
     case ProviderType::kXiaomi: return "xiaomi";
+    case ProviderType::kOppo: return "oppo";
+    case ProviderType::kVivo: return "vivo";
+    case ProviderType::kHonor: return "honor";
   }
   return "unknown";
 }
@@ -23,6 +27,9 @@ const char* default_url(ProviderType t) {
     case ProviderType::kFcm: return "https://fcm.googleapis.com";
     case ProviderType::kHuawei: return "https://push-api.cloud.huawei.com";
     case ProviderType::kXiaomi: return "https://api.xmpush.xiaomi.com";
+    case ProviderType::kOppo: return "https://api.push.oppomobile.com";
+    case ProviderType::kVivo: return "https://api-push.vivo.com.cn";
+    case ProviderType::kHonor: return "https://push-api.cloud.honor.com";
   }
   return "";
 }
@@ -31,15 +38,48 @@ void required(const sdk::ConfigSection& r, const char* key, std::string& out, co
   if (!r.string(key, out) || out.empty()) r.error(key, std::string("required for ") + why);
 }
 
+// The keys only some provider types take; one given to another type is refused (a vivo entry with
+// a key_file is a mistake, not something to ignore).
+void refuse_foreign_keys(const sdk::ConfigSection& r, ProviderType type) {
+  static const std::map<std::string, std::set<ProviderType>> kOwners = {
+      {"sandbox_url", {ProviderType::kApns}},
+      {"key_file", {ProviderType::kApns}},
+      {"key_id", {ProviderType::kApns}},
+      {"team_id", {ProviderType::kApns}},
+      {"topic", {ProviderType::kApns}},
+      {"token_refresh", {ProviderType::kApns}},
+      {"service_account_file", {ProviderType::kFcm}},
+      {"token_uri", {ProviderType::kFcm, ProviderType::kHuawei, ProviderType::kHonor}},
+      {"app_id", {ProviderType::kHuawei, ProviderType::kHonor, ProviderType::kVivo}},
+      {"client_id", {ProviderType::kHuawei, ProviderType::kHonor}},
+      {"client_secret", {ProviderType::kHuawei, ProviderType::kHonor}},
+      {"app_secret", {ProviderType::kXiaomi, ProviderType::kVivo}},
+      {"app_key", {ProviderType::kOppo, ProviderType::kVivo}},
+      {"master_secret", {ProviderType::kOppo}},
+      {"channel_id", {ProviderType::kOppo}},
+      {"category", {ProviderType::kVivo}},
+  };
+  if (!r.present()) return;
+  for (const auto& kv : r.node()) {
+    auto it = kOwners.find(kv.first.as<std::string>(""));
+    if (it != kOwners.end() && !it->second.count(type))
+      r.error(it->first, std::string("not a key of provider type ") + to_string(type));
+  }
+}
+
 ProviderConfig parse_provider(const sdk::ConfigSection& r) {
   ProviderConfig p;
   r.allow_keys({"name", "type", "app_ids", "url", "sandbox_url", "ca_file", "timeout", "ttl", "queue", "concurrency",
                 "retry", "breaker", "key_file", "key_id", "team_id", "topic", "token_refresh", "service_account_file",
-                "token_uri", "app_id", "client_id", "client_secret", "app_secret"});
+                "token_uri", "app_id", "client_id", "client_secret", "app_secret", "app_key", "master_secret",
+                "channel_id", "category"});
   if (!r.choice("type", p.type, {{"apns", ProviderType::kApns}, {"fcm", ProviderType::kFcm}, {"huawei", ProviderType::kHuawei},
-                               {"xiaomi", ProviderType::kXiaomi}}) &&
+                               {"xiaomi", ProviderType::kXiaomi}, {"oppo", ProviderType::kOppo}, {"vivo", ProviderType::kVivo},
+                               {"honor", ProviderType::kHonor}}) &&
       !r.scalar("type"))
-    r.error("type", "required (apns, fcm, huawei or xiaomi)");
+    r.error("type", "required (apns, fcm, huawei, xiaomi, oppo, vivo or honor)");
+  else
+    refuse_foreign_keys(r, p.type);
   p.name = to_string(p.type);
   r.string("name", p.name);
   YAML::Node apps = r.node()["app_ids"];
@@ -81,14 +121,29 @@ ProviderConfig parse_provider(const sdk::ConfigSection& r) {
       r.string("token_uri", p.token_uri);
       break;
     case ProviderType::kHuawei:
-      required(r, "app_id", p.app_id, "huawei");
-      required(r, "client_id", p.client_id, "huawei");
-      required(r, "client_secret", p.client_secret, "huawei");
-      p.token_uri = "https://oauth-login.cloud.huawei.com/oauth2/v3/token";
+    case ProviderType::kHonor: {
+      const char* what = p.type == ProviderType::kHuawei ? "huawei" : "honor";
+      required(r, "app_id", p.app_id, what);
+      required(r, "client_id", p.client_id, what);
+      required(r, "client_secret", p.client_secret, what);
+      p.token_uri = p.type == ProviderType::kHuawei ? "https://oauth-login.cloud.huawei.com/oauth2/v3/token"
+                                                    : "https://iam.developer.honor.com/auth/token";
       r.string("token_uri", p.token_uri);
       break;
+    }
     case ProviderType::kXiaomi:
       required(r, "app_secret", p.app_secret, "xiaomi");
+      break;
+    case ProviderType::kOppo:
+      required(r, "app_key", p.app_key, "oppo");
+      required(r, "master_secret", p.master_secret, "oppo (the MasterSecret signs the auth request)");
+      r.string("channel_id", p.channel_id);
+      break;
+    case ProviderType::kVivo:
+      required(r, "app_id", p.app_id, "vivo");
+      required(r, "app_key", p.app_key, "vivo");
+      required(r, "app_secret", p.app_secret, "vivo (the AppSecret signs the auth request)");
+      r.string("category", p.category);
       break;
   }
   return p;

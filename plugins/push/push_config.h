@@ -12,7 +12,8 @@
 
 namespace herald::push {
 
-enum class ProviderType : uint32_t { kApns = 1, kFcm = 2, kHuawei = 3, kXiaomi = 4 };  // = binary::PushProvider values
+// = binary::PushProvider values
+enum class ProviderType : uint32_t { kApns = 1, kFcm = 2, kHuawei = 3, kXiaomi = 4, kOppo = 5, kVivo = 6, kHonor = 7 };
 const char* to_string(ProviderType t);
 
 struct RetryConfig {
@@ -40,10 +41,14 @@ struct ProviderConfig {
   std::chrono::milliseconds token_refresh{50 * 60'000};  // Apple refuses tokens older than an hour
   // FCM
   std::string service_account_file, token_uri;  // token_uri "" = the service account's
-  // Huawei
-  std::string app_id, client_id, client_secret;  // app_id: Push Kit app id in the send URL
-  // Xiaomi
+  // Huawei, Honor (OAuth2 client credentials; app_id in the send URL); vivo (app_id in the signature)
+  std::string app_id, client_id, client_secret;
+  // Xiaomi (Authorization: key=), vivo (signature)
   std::string app_secret;
+  // OPPO (sha256 signature), vivo (md5 signature)
+  std::string app_key, master_secret;
+  std::string channel_id;        // OPPO: notification channel ("" = the app's default)
+  std::string category = "IM";   // vivo: message category (IM = instant messages, a system-class category)
 };
 
 struct PushConfig {

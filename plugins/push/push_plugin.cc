@@ -113,6 +113,7 @@ class PushPlugin : public sdk::Plugin {
         const auto& t = targets[i];
         Dispatcher* d = dispatcher_for(t.provider, view(t.app_id));
         if (!d) continue;  // no credentials configured for this provider/app
+        if (n.silent && !d->takes_silent()) continue;  // the vendor has no background pushes
         Notification copy = n;
         copy.device = std::string(view(t.device));
         copy.provider = t.provider;
@@ -155,7 +156,7 @@ class PushPlugin : public sdk::Plugin {
 sdk::PluginSpec<PushPlugin> spec() {
   using sdk::key;
   return sdk::PluginSpec<PushPlugin>("push", "1.0.0",
-                                     "Offline push: APNs (HTTP/2, token auth), FCM HTTP v1, Huawei Push Kit, Xiaomi")
+                                     "Offline push: APNs (HTTP/2, token auth), FCM HTTP v1, Huawei, Xiaomi, OPPO, vivo, Honor")
       .keys({sdk::required_key("providers", HERALD_CONFIG_LIST, "provider endpoints and credentials (see README)"),
              key("templates", HERALD_CONFIG_MAP, "{}", "title and per-kind body templates"),
              key("privacy", HERALD_CONFIG_ANY, "false", "hide sender and content: true/false or {enabled, title, body}"),

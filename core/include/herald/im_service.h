@@ -64,7 +64,11 @@ typedef struct herald_im_sink_v1 {
    * deliver() of the same PUSH frame, when `user` has devices with a push token and no live connection
    * (the sending device excluded): `targets` are those devices (borrowed for the call). The frame's
    * badge is the user's total unread. A sink that sets it makes the core look tokens up per recipient;
-   * deciding whether and how to notify (ack timeouts, collapse, silent pushes) is the sink's. */
+   * deciding how to notify (collapse, silent pushes) is the sink's. Also called, later (from the
+   * core's timer thread, or right before a newer offline push to that device), for one device that
+   * was online when the frame was delivered but has not acked its entry's version within the im
+   * plugin's push.ack_timeout (the same frame, its badge as at delivery), and for offline members of read-diffusion groups (up to push.read_diffusion_max
+   * per message; deliver() is not called for them). Never concurrently with the sink's other calls. */
   void (*deliver_offline)(void* arg, herald_str user, herald_str push_frame, const herald_im_push_target* targets,
                           uint32_t target_count);
 } herald_im_sink_v1;

@@ -1,6 +1,9 @@
+// Delivery to the sinks, room membership and history, ack timeouts for push bridges (delivery.h).
 #include "messaging/delivery.h"
 
 #include <algorithm>
+
+#include <herald/binary/codec.h>
 
 namespace herald::messaging {
 
@@ -26,6 +29,16 @@ void Delivery::detach(const herald_im_sink_v1* sink) {
 
 void Delivery::dispatch(const Deliveries& d) {
   if (d.empty()) return;
+  std::vector<std::vector<AckWait>> overtaken;  // per user delivery, notified before it
+  if (ack_timeout_.count() > 0) {
+    overtaken.resize(d.users.size());
+    for (size_t i = 0; i < d.users.size(); ++i) {
+      const auto& u = d.users[i];
+      if (u.push_targets.empty()) continue;
+      if (!u.offline_only) arm_ack_waits(u);
+      overtaken[i] = take_overtaken_waits(u);
+    }
+  }
   std::lock_guard serial(dispatch_mutex_);
   std::vector<const herald_im_sink_v1*> sinks;
   {
@@ -33,10 +46,15 @@ void Delivery::dispatch(const Deliveries& d) {
     sinks = sinks_;
   }
   for (const auto* sink : sinks) {
-    for (const auto& u : d.users) {
-      sink->deliver(sink->arg, to_str(u.user), to_str(u.except_device),
-                    herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()});
-      metrics_.deliveries.add();
+    for (size_t i = 0; i < d.users.size(); ++i) {
+      const auto& u = d.users[i];
+      if (!overtaken.empty() && takes_offline(sink))
+        for (const auto& w : overtaken[i]) notify_unacked(sink, w);
+      if (!u.offline_only) {
+        sink->deliver(sink->arg, to_str(u.user), to_str(u.except_device),
+                      herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()});
+        metrics_.deliveries.add();
+      }
       if (!u.push_targets.empty() && takes_offline(sink)) deliver_offline(sink, u);
     }
     if (!d.room.empty()) {
@@ -64,6 +82,140 @@ void Delivery::deliver_offline(const herald_im_sink_v1* sink, const UserDelivery
   sink->deliver_offline(sink->arg, to_str(u.user),
                         herald_str{reinterpret_cast<const char*>(u.frame.data()), u.frame.size()}, targets.data(),
                         static_cast<uint32_t>(targets.size()));
+}
+
+Delivery::~Delivery() {
+  {
+    std::lock_guard lock(ack_mutex_);
+    ack_stopping_ = true;
+  }
+  ack_cv_.notify_all();
+  if (ack_thread_.joinable()) ack_thread_.join();
+}
+
+void Delivery::set_ack_timeout(std::chrono::milliseconds timeout, size_t max_pending) {
+  ack_timeout_ = timeout;
+  ack_max_pending_ = max_pending;
+  if (timeout.count() > 0 && !ack_thread_.joinable()) ack_thread_ = std::thread([this] { run_ack_timer(); });
+}
+
+void Delivery::arm_ack_waits(const UserDelivery& u) {
+  auto online = presence_.devices_online(u.user);
+  auto waits_for = [&](const PushTarget& t) {
+    return t.device != u.except_device && std::find(online.begin(), online.end(), t.device) != online.end();
+  };
+  if (std::none_of(u.push_targets.begin(), u.push_targets.end(), waits_for)) return;  // the usual case
+  // The entry's version: what the device's PUSH_ACK names (read diffusion has none: nothing to wait for).
+  auto decoded = binary::decode_frame(std::span<const uint8_t>(u.frame.data(), u.frame.size()),
+                                      {binary::kMaxFrameSizeCeiling, 1024, false});
+  const auto* push = decoded.status == binary::DecodeStatus::kOk ? std::get_if<binary::PushFrame>(&decoded.frame.body)
+                                                                 : nullptr;
+  if (!push) return;
+  uint64_t version = 0;
+  for (const auto& e : push->entries) version = std::max(version, std::visit([](const auto& x) { return x.version; }, e));
+  if (version == 0) return;
+  std::shared_ptr<const std::vector<uint8_t>> frame;
+  auto due = std::chrono::steady_clock::now() + ack_timeout_;
+  std::lock_guard lock(ack_mutex_);
+  for (const auto& t : u.push_targets) {
+    if (!waits_for(t)) continue;
+    if (ack_waits_.size() >= ack_max_pending_) break;  // bounded: those devices rely on retransmission and sync
+    if (!frame) frame = std::make_shared<const std::vector<uint8_t>>(u.frame);
+    ack_waits_.push_back(AckWait{due, u.user, t, version, frame, false});
+    ack_by_device_[{u.user, t.device}].push_back(&ack_waits_.back());
+  }
+  ack_devices_.store(ack_by_device_.size());
+  ack_cv_.notify_all();
+}
+
+void Delivery::acked(const std::string& user, const std::string& device, uint64_t up_to,
+                     const std::vector<uint64_t>& versions) {
+  if (ack_devices_.load() == 0) return;  // no wait anywhere (or the timeout is off)
+  std::lock_guard lock(ack_mutex_);
+  auto it = ack_by_device_.find({user, device});
+  if (it == ack_by_device_.end()) return;
+  auto& waits = it->second;
+  std::erase_if(waits, [&](AckWait* w) {
+    bool done = w->version <= up_to || std::find(versions.begin(), versions.end(), w->version) != versions.end();
+    if (done) w->done = true;
+    return done;
+  });
+  if (waits.empty()) ack_by_device_.erase(it);
+  ack_devices_.store(ack_by_device_.size());
+}
+
+std::vector<Delivery::AckWait> Delivery::take_overtaken_waits(const UserDelivery& u) {
+  std::vector<AckWait> out;
+  if (ack_devices_.load() == 0) return out;
+  auto online = presence_.devices_online(u.user);
+  std::lock_guard lock(ack_mutex_);
+  for (const auto& t : u.push_targets) {
+    if (t.device == u.except_device || std::find(online.begin(), online.end(), t.device) != online.end()) continue;
+    auto it = ack_by_device_.find({u.user, t.device});
+    if (it == ack_by_device_.end()) continue;
+    for (AckWait* w : it->second) {
+      w->done = true;
+      out.push_back(*w);
+    }
+    ack_by_device_.erase(it);
+  }
+  ack_devices_.store(ack_by_device_.size());
+  return out;
+}
+
+void Delivery::notify_unacked(const herald_im_sink_v1* sink, const AckWait& w) const {
+  herald_im_push_target t{sizeof(herald_im_push_target), to_str(w.target.device), w.target.provider,
+                          to_str(w.target.app_id), to_str(w.target.token), w.target.sandbox ? 1u : 0u};
+  sink->deliver_offline(sink->arg, to_str(w.user),
+                        herald_str{reinterpret_cast<const char*>(w.frame->data()), w.frame->size()}, &t, 1);
+}
+
+void Delivery::run_ack_timer() {
+  for (;;) {
+    {
+      std::unique_lock lock(ack_mutex_);
+      for (;;) {
+        if (ack_stopping_) return;
+        if (ack_waits_.empty()) {
+          ack_cv_.wait(lock);
+        } else if (auto due = ack_waits_.front().due; std::chrono::steady_clock::now() < due) {
+          ack_cv_.wait_until(lock, due);
+        } else {
+          break;
+        }
+      }
+    }
+    // Serialised with dispatch() before the due waits are taken: a dispatch either took a wait first
+    // (take_overtaken_waits) or sends its newer notification after these.
+    std::lock_guard serial(dispatch_mutex_);
+    std::vector<AckWait> expired;
+    {
+      std::lock_guard lock(ack_mutex_);
+      auto now = std::chrono::steady_clock::now();
+      while (!ack_waits_.empty() && ack_waits_.front().due <= now) {
+        AckWait& w = ack_waits_.front();
+        if (!w.done) {
+          auto it = ack_by_device_.find({w.user, w.target.device});
+          if (it != ack_by_device_.end()) {
+            std::erase(it->second, &w);
+            if (it->second.empty()) ack_by_device_.erase(it);
+          }
+          expired.push_back(std::move(w));
+        }
+        ack_waits_.pop_front();
+      }
+      ack_devices_.store(ack_by_device_.size());
+    }
+    if (expired.empty()) continue;
+    std::vector<const herald_im_sink_v1*> sinks;
+    {
+      std::lock_guard lock(sinks_mutex_);
+      sinks = sinks_;
+    }
+    for (const auto* sink : sinks)
+      if (takes_offline(sink))
+        for (const auto& w : expired) notify_unacked(sink, w);
+  }
 }
 
 void Delivery::join_room(const std::string& room, const std::string& user, const std::string& device) {

@@ -10,7 +10,7 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
     errors.push_back(path + ": " + message);
   });
   root.allow_keys({"pipeline", "storage", "groups", "rooms", "retention", "recall_window", "sync", "history",
-                   "max_body", "replicated"});
+                   "max_body", "push", "replicated"});
   root.string("pipeline", c.pipeline);
   if (c.pipeline.empty()) root.error("pipeline", "must not be empty");
 
@@ -36,6 +36,12 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
   retention.duration("max_age", c.retention.max_age, false);
 
   root.duration("recall_window", c.recall_window);
+
+  auto push = root.child("push");
+  push.allow_keys({"ack_timeout", "max_pending", "read_diffusion_max"});
+  push.duration("ack_timeout", c.push.ack_timeout);
+  push.integer("max_pending", c.push.max_pending, 1, 10000000);
+  push.integer("read_diffusion_max", c.push.read_diffusion_max, 0, 10000000);
 
   for (auto [key, paging] : {std::pair{"sync", &c.sync}, std::pair{"history", &c.history}}) {
     auto s = root.child(key);
@@ -63,6 +69,9 @@ std::vector<sdk::KeySpec> im_config_keys() {
       key("sync", HERALD_CONFIG_MAP, "{page_limit: 100, max_page: 1000}", "SYNC_REQUEST page sizes"),
       key("history", HERALD_CONFIG_MAP, "{page_limit: 50, max_page: 500}", "HISTORY_REQUEST page sizes"),
       key("max_body", HERALD_CONFIG_SIZE, "64KiB", "largest message body accepted"),
+      key("push", HERALD_CONFIG_MAP, "{ack_timeout: 30s, max_pending: 100000, read_diffusion_max: 500}",
+          "for push bridges: notify online devices that do not ack within ack_timeout (0 = off); offline members "
+          "of read-diffusion groups looked up per message"),
       key("replicated", HERALD_CONFIG_BOOLEAN, "false",
           "cluster mode: state-changing requests go through a replication log (a bridge plugin such as kafka) "
           "and are refused with SERVER_UNAVAILABLE until one is attached"),

@@ -22,6 +22,13 @@ struct ImConfig {
     uint32_t write_diffusion_max = 500;  // above this member count a group is read-diffusion
     uint32_t max_members = 100000;
   } groups;
+  // For push bridges (sinks with deliver_offline; docs/messaging.md "Offline push").
+  struct Push {
+    std::chrono::milliseconds ack_timeout{30'000};  // an online device with a token that has not acked by then
+                                                    // is notified; 0 = off
+    uint32_t max_pending = 100000;                  // ack waits at once
+    uint32_t read_diffusion_max = 500;  // offline members of a read-diffusion group looked up per message; 0 = none
+  } push;
   struct Rooms {
     uint32_t history = 100;  // messages kept in memory per room for late joiners
   } rooms;

@@ -61,6 +61,7 @@ ImService::ImService(sdk::Host host, ImConfig config)
                 DeliveryMetrics{host.counter("herald_deliveries_total", "PUSH frames handed to sinks, per user."),
                                 host.counter("herald_room_fanouts_total", "Room fan-out calls (one per loop and sink).")},
                 presence_) {
+  delivery_.set_ack_timeout(config_.push.ack_timeout, config_.push.max_pending);
   auto store = std::make_unique<MessageStore>(resolve_path(host_.data_dir(), config_.storage.file),
                                               config_.storage.synchronous);
   // Loaded before the writer starts, so user_version() never touches SQLite on a caller's thread.
@@ -198,6 +199,7 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
     return reply.body(std::move(r));
   }
   if (auto* f = std::get_if<binary::PushAckFrame>(&body)) {
+    delivery_.acked(session.user, session.device, f->up_to_version, f->versions);  // push.ack_timeout
     return job(reply, [&ops, caller, f = *f](MessageStore& s, Txn& txn, Reply& r) {
       ops.push_ack(s, caller, f);
       txn.on_commit.push_back([r] { r.empty(); });
@@ -230,8 +232,10 @@ void ImService::run(const Caller& caller, binary::FrameBody& body, Reply reply, 
     auto bytes = std::make_shared<std::vector<uint8_t>>(Operations::encode(std::move(out)));
     txn.on_commit.push_back([r, bytes] { r.frame(*bytes); });
   };
-  if (auto* f = std::get_if<binary::SyncRequestFrame>(&body))
+  if (auto* f = std::get_if<binary::SyncRequestFrame>(&body)) {
+    delivery_.acked(caller.user, caller.device, f->since, {});  // a sync acks up to `since`
     return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.sync(s, caller, f)); }, replay_ts, from_peer);
+  }
   if (auto* f = std::get_if<binary::HistoryRequestFrame>(&body))
     return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.history(s, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::ReadFrame>(&body))

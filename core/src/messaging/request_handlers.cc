@@ -189,14 +189,26 @@ uint32_t Operations::badge(MessageStore& store, const std::string& user, bool ha
 UserDelivery Operations::user_delivery(MessageStore& store, const std::string& user, std::string except,
                                        binary::TimelineEntry entry) {
   UserDelivery u{user, std::move(except), {}, {}};
-  if (delivery_.wants_push_targets() && !replay_from_peer_) {
-    auto& q = store.sql("SELECT device, provider, app_id, token, sandbox FROM push_tokens WHERE user = ?");
-    q.bind(1, user);
-    while (q.step())
-      u.push_targets.push_back({q.text(0), static_cast<uint32_t>(q.integer(1)), q.text(2), q.text(3), q.integer(4) != 0});
-    q.reset();
-  }
+  if (delivery_.wants_push_targets() && !replay_from_peer_) u.push_targets = push_targets(store, user);
   u.frame = encode(binary::PushFrame{{std::move(entry)}, badge(store, user, !u.push_targets.empty())});
+  return u;
+}
+
+std::vector<PushTarget> Operations::push_targets(MessageStore& store, const std::string& user) {
+  std::vector<PushTarget> out;
+  auto& q = store.sql("SELECT device, provider, app_id, token, sandbox FROM push_tokens WHERE user = ?");
+  q.bind(1, user);
+  while (q.step())
+    out.push_back({q.text(0), static_cast<uint32_t>(q.integer(1)), q.text(2), q.text(3), q.integer(4) != 0});
+  q.reset();
+  return out;
+}
+
+std::optional<UserDelivery> Operations::offline_delivery(MessageStore& store, const std::string& user,
+                                                         binary::TimelineEntry entry) {
+  UserDelivery u{user, "", {}, push_targets(store, user), true};
+  if (u.push_targets.empty()) return std::nullopt;
+  u.frame = encode(binary::PushFrame{{std::move(entry)}, badge(store, user, true)});
   return u;
 }
 
@@ -281,6 +293,7 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
   bool write_diffusion = true;
   auto users = participants(store, conv, &write_diffusion);
   report_message(store, e, users, write_diffusion);  // before the pushes, so their badges count it
+  uint32_t offline_lookups = 0;
   for (const auto& user : users) {
     MessageEntry copy = e;
     if (write_diffusion) {
@@ -293,7 +306,12 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
         out.ack.prev_version = prev;
       }
     } else if (!presence_.online(user)) {
-      continue;  // read diffusion: offline members page history later
+      // Read diffusion: offline members page history later; a push bridge still hears of the first
+      // push.read_diffusion_max of them (one token lookup each).
+      if (user != in.caller.user && delivery_.wants_push_targets() && !replay_from_peer_ &&
+          offline_lookups++ < config_.push.read_diffusion_max)
+        if (auto u = offline_delivery(store, user, copy)) out.deliveries.users.push_back(std::move(*u));
+      continue;
     }
     std::string except = user == in.caller.user ? in.caller.device : std::string();
     out.deliveries.users.push_back(user_delivery(store, user, except, copy));

@@ -124,6 +124,11 @@ class Operations {
   // sink takes offline pushes.
   UserDelivery user_delivery(MessageStore& store, const std::string& user, std::string except,
                              binary::TimelineEntry entry);
+  // A read-diffusion message for an offline member with push tokens: a delivery only the push
+  // bridge hears of (nullopt without tokens). One indexed token lookup.
+  std::optional<UserDelivery> offline_delivery(MessageStore& store, const std::string& user,
+                                               binary::TimelineEntry entry);
+  std::vector<PushTarget> push_targets(MessageStore& store, const std::string& user);
   binary::UnreadResultFrame count_unread(MessageStore& store, const Caller& caller, const binary::UnreadRequestFrame& req);
 
   const ImConfig& config_;

@@ -49,7 +49,7 @@ TEST_CASE("templates: sender as title, text or a per-kind body, badge and custom
   CHECK(out.at(0).body == "alice says hi");
 }
 
-TEST_CASE("privacy hides sender and content; collapse off leaves no collapse id") {
+TEST_CASE("privacy hides sender and content, and collapse off leaves no collapse id") {
   PushConfig c = defaults();
   c.privacy = true;
   c.collapse = false;
@@ -60,7 +60,7 @@ TEST_CASE("privacy hides sender and content; collapse off leaves no collapse id"
   CHECK(out[0].collapse_id.empty());
 }
 
-TEST_CASE("own messages are skipped; signals are silent unless turned off") {
+TEST_CASE("own messages are skipped, and signals are silent unless turned off") {
   PushConfig c = defaults();
   bin::SignalEntry read;
   read.kind = bin::SignalKind::kRead;

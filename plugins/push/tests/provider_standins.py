@@ -1,11 +1,13 @@
 """Loopback stand-ins for the push providers, speaking their wire protocols: APNs over HTTP/2 + TLS
 (python3-h2) verifying each request's ES256 provider token against the configured public key, FCM
-HTTP v1 with its OAuth2 token endpoint (checking the RS256 grant JWT) and Huawei Push Kit over HTTPS
+HTTP v1 with its OAuth2 token endpoint (checking the RS256 grant JWT), Huawei Push Kit, Xiaomi, OPPO
+(checking the sha256 auth signature), vivo (checking the md5 auth signature) and Honor over HTTPS
 (http.server + ssl). Each records what it received and answers on demand: success, invalid token,
 throttling (429 + Retry-After) or hanging. Throwaway keys and a self-signed CA come from
 python3-cryptography."""
 import base64
 import datetime
+import hashlib
 import http.server
 import json
 import os
@@ -56,7 +58,8 @@ def make_tls(workdir):
 
 class Behaviour:
     """What a stand-in answers next: success, invalid token (for tokens in invalid_tokens), throttling
-    (the next `throttle` requests get 429 + Retry-After) or nothing at all (hang)."""
+    (the next `throttle` requests get 429 + Retry-After), nothing at all (hang), or any of those
+    `delay` seconds late (slow)."""
 
     def __init__(self):
         self.lock = threading.Condition()
@@ -64,6 +67,7 @@ class Behaviour:
         self.throttle = 0
         self.retry_after = "1"
         self.hang = False
+        self.delay = 0.0
         self.received = []   # (time, token, headers dict, body dict) of every send request
         self.answered = []   # (token, status)
 
@@ -74,7 +78,11 @@ class Behaviour:
 
     def answer(self, token, ok, invalid, throttled):
         """The answer for this request, from the provider's three kinds (each (status, body)); None to
-        hang. A throttled answer gets Retry-After."""
+        hang. A throttled answer gets Retry-After. A slow stand-in sleeps first (its handler thread only)."""
+        with self.lock:
+            delay = self.delay
+        if delay:
+            time.sleep(delay)
         with self.lock:
             if self.hang:
                 return None
@@ -365,8 +373,107 @@ class XiaomiStandIn(HttpsStandIn):
                              throttled=(429, {"result": "error", "code": 429, "reason": "too many requests"}))
 
 
+class OppoStandIn(HttpsStandIn):
+    """POST /server/v1/auth (form app_key, timestamp, sign = sha256(app_key + timestamp + master_secret))
+    and POST /server/v1/message/notification/unicast (form auth_token, message JSON). Throttling is
+    OPPO's own answer: code -2 (flow control) in a 200."""
+
+    def __init__(self, cert, key, app_key, master_secret):
+        super().__init__(cert, key)
+        self.app_key, self.master_secret = app_key, master_secret
+        self.auth_tokens = set()
+        self.sign_failures = 0
+
+    def handle(self, path, headers, body):
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode()).items()}
+        if path == "/server/v1/auth":
+            ts = form.get("timestamp", "0")
+            expected = hashlib.sha256((self.app_key + ts + self.master_secret).encode()).hexdigest()
+            if form.get("app_key") != self.app_key or form.get("sign") != expected \
+                    or abs(int(ts) - time.time() * 1000) > 600_000:
+                self.sign_failures += 1
+                return 200, {"code": 16, "message": "Invalid Signature"}, {}
+            tok = f"oppo-{len(self.auth_tokens) + 1}"
+            self.auth_tokens.add(tok)
+            return 200, {"code": 0, "message": "success", "data": {"auth_token": tok, "create_time": int(time.time() * 1000)}}, {}
+        if path != "/server/v1/message/notification/unicast":
+            return 404, {"code": 20, "message": "Invalid Method"}, {}
+        if form.get("auth_token") not in self.auth_tokens:
+            return 200, {"code": 11, "message": "Invalid AuthToken"}, {}
+        msg = json.loads(form["message"])
+        token = msg["target_value"]
+        self.b.record(token, headers, msg)
+        return self.b.answer(token, ok=(200, {"code": 0, "message": "Success", "data": {"messageId": f"m{len(self.b.received)}"}}),
+                             invalid=(200, {"code": 10000, "message": "Invalid RegistrationId"}),
+                             throttled=(200, {"code": -2, "message": "Service in Flow Control"}))
+
+
+class VivoStandIn(HttpsStandIn):
+    """POST /message/auth (JSON appId, appKey, timestamp, sign = md5(appId + appKey + timestamp +
+    appSecret)) and POST /message/send with the authToken header."""
+
+    def __init__(self, cert, key, app_id, app_key, app_secret):
+        super().__init__(cert, key)
+        self.app_id, self.app_key, self.app_secret = app_id, app_key, app_secret
+        self.auth_tokens = set()
+        self.sign_failures = 0
+
+    def handle(self, path, headers, body):
+        req = json.loads(body or b"{}")
+        if path == "/message/auth":
+            ts = str(req.get("timestamp", 0))
+            expected = hashlib.md5(f"{self.app_id}{self.app_key}{ts}{self.app_secret}".encode()).hexdigest()
+            if str(req.get("appId")) != self.app_id or req.get("appKey") != self.app_key \
+                    or req.get("sign") != expected or abs(int(ts) - time.time() * 1000) > 600_000:
+                self.sign_failures += 1
+                return 200, {"result": 10203, "desc": "sign invalid"}, {}
+            tok = f"vivo-{len(self.auth_tokens) + 1}"
+            self.auth_tokens.add(tok)
+            return 200, {"result": 0, "desc": "ok", "authToken": tok}, {}
+        if path != "/message/send":
+            return 404, {"result": 404, "desc": "bad path"}, {}
+        if headers.get("authtoken") not in self.auth_tokens:
+            return 200, {"result": 10000, "desc": "auth failed"}, {}
+        token = req.get("regId", "")
+        self.b.record(token, headers, req)
+        return self.b.answer(token, ok=(200, {"result": 0, "desc": "ok", "taskId": str(len(self.b.received))}),
+                             invalid=(200, {"result": 10302, "desc": "regId invalid"}),
+                             throttled=(429, {"result": 429, "desc": "too many requests"}))
+
+
+class HonorStandIn(HttpsStandIn):
+    """POST /auth/token (client credentials) and POST /api/v1/<app id>/sendMessage."""
+
+    def __init__(self, cert, key, app_id, client_id, client_secret):
+        super().__init__(cert, key)
+        self.app_id, self.client_id, self.client_secret = app_id, client_id, client_secret
+        self.access_tokens = set()
+
+    def handle(self, path, headers, body):
+        if path == "/auth/token":
+            form = urllib.parse.parse_qs(body.decode())
+            if form.get("grant_type") != ["client_credentials"] or form.get("client_id") != [self.client_id] \
+                    or form.get("client_secret") != [self.client_secret]:
+                return 401, {"error": "invalid_client"}, {}
+            tok = f"honor-{len(self.access_tokens) + 1}"
+            self.access_tokens.add(tok)
+            return 200, {"access_token": tok, "expires_in": 3600, "token_type": "Bearer"}, {}
+        if path != f"/api/v1/{self.app_id}/sendMessage":
+            return 404, {"code": 80300010, "message": "bad path"}, {}
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self.access_tokens:
+            return 401, {"code": 80200003, "message": "OAuth token expired"}, {}
+        if abs(int(headers.get("timestamp", "0")) - time.time() * 1000) > 600_000:
+            return 400, {"code": 80100003, "message": "bad timestamp"}, {}
+        msg = json.loads(body)
+        token = msg["token"][0]
+        self.b.record(token, headers, msg)
+        return self.b.answer(token, ok=(200, {"code": 200, "message": "success", "data": {"requestId": "1"}}),
+                             invalid=(200, {"code": 80300007, "message": "All the tokens are invalid"}),
+                             throttled=(429, {"code": 80300008, "message": "flow control"}))
+
+
 class StandIns:
-    """Keys, certificates and the three stand-ins, plus the push plugin's YAML config for them."""
+    """Keys, certificates and the stand-ins, plus the push plugin's YAML config for them."""
 
     def __init__(self, workdir):
         self.dir = workdir
@@ -393,6 +500,9 @@ class StandIns:
                        "client_email": "push@herald-test.iam", "token_uri": f"{self.fcm.url}/token"}, f)
         self.huawei = HuaweiStandIn(self.cert, self.tlskey, "104000001", "104000001", "hw-secret")
         self.xiaomi = XiaomiStandIn(self.cert, self.tlskey, "mi-secret")
+        self.oppo = OppoStandIn(self.cert, self.tlskey, "oppo-key", "oppo-master")
+        self.vivo = VivoStandIn(self.cert, self.tlskey, "10004", "vivo-key", "vivo-secret")
+        self.honor = HonorStandIn(self.cert, self.tlskey, "104400", "honor-client", "honor-secret")
 
     def plugin_config(self, breaker="", retry="{max_attempts: 5, base: 100ms, max: 2s}", timeout="1s"):
         common = f'ca_file: "{self.cert}", timeout: {timeout}, retry: {retry}'
@@ -410,8 +520,13 @@ class StandIns:
         - {{name: huawei, type: huawei, url: "{self.huawei.url}", token_uri: "{self.huawei.url}/oauth2/v3/token",
            app_id: "104000001", client_id: "104000001", client_secret: hw-secret, {common}}}
         - {{name: xiaomi, type: xiaomi, url: "{self.xiaomi.url}", app_secret: mi-secret, {common}}}
+        - {{name: oppo, type: oppo, url: "{self.oppo.url}", app_key: oppo-key, master_secret: oppo-master, {common}}}
+        - {{name: vivo, type: vivo, url: "{self.vivo.url}", app_id: "10004", app_key: vivo-key, app_secret: vivo-secret,
+           {common}}}
+        - {{name: honor, type: honor, url: "{self.honor.url}", token_uri: "{self.honor.url}/auth/token", app_id: "104400",
+           client_id: honor-client, client_secret: honor-secret, {common}}}
 """
 
     def close(self):
-        for s in (self.apns, self.fcm, self.huawei, self.xiaomi):
+        for s in (self.apns, self.fcm, self.huawei, self.xiaomi, self.oppo, self.vivo, self.honor):
             s.close()

@@ -1,10 +1,12 @@
 """Push acceptance (issue #7) with real parts: the real herald binary with the im, unread and push
 plugins, paho MQTT devices (tests/integration/im_harness.py), urllib on the admin API, and loopback
 stand-ins that speak the providers' protocols (provider_standins.py: APNs over HTTP/2 + TLS checking
-the ES256 JWT, FCM with its OAuth2 grant, Huawei Push Kit, Xiaomi). Offline devices get exactly one
+the ES256 JWT, FCM with its OAuth2 grant, Huawei Push Kit, Xiaomi, OPPO and vivo checking their signed
+auth requests, Honor). Offline devices get exactly one
 notification per message with the right badge, online devices none; dead tokens are removed and
 never used again; throttling is retried after Retry-After; a hanging endpoint trips its breaker while
-messages keep flowing."""
+messages keep flowing, and so does a slow one; an online device that never acks is notified after the
+core's ack timeout; offline members of read-diffusion groups are notified."""
 import argparse
 import base64
 import json
@@ -16,6 +18,8 @@ import unittest
 import urllib.error
 import urllib.request
 
+import paho.mqtt.client as mqtt
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
@@ -24,6 +28,7 @@ from provider_standins import StandIns  # noqa: E402
 
 ARGS = None
 BREAKER = "{window: 4, min_calls: 4, failure_rate: 0.5, slow_call: 800ms, open_for: 60s, probes: 1}"
+ACK_TIMEOUT = 2  # seconds (im push.ack_timeout)
 
 
 def c2c(a, b):
@@ -73,8 +78,11 @@ class PushTest(ImServerTestCase):
         cls.p = StandIns(cls.tmp.name)
         token_file, admin = admin_config(cls.tmp.name)
         plugins = "  - name: unread\n    config: {}\n" + cls.p.plugin_config(breaker=BREAKER)
+        # The messaging core's push seam: online devices that do not ack within 2 s are pushed; groups
+        # above 3 members are read-diffusion (their offline members still reach the bridge).
+        im_config = f"      push: {{ack_timeout: {ACK_TIMEOUT}s}}\n      groups: {{write_diffusion_max: 3}}"
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name, admin=admin, plugins=plugins,
-                              after_store=("unread",)).start()
+                              im_config=im_config, after_store=("unread",)).start()
         with open(token_file) as f:
             cls.admin_token = f.read().strip()
 
@@ -262,6 +270,69 @@ class PushTest(ImServerTestCase):
                    what="jon's dead regId removed")
         self.assertGreaterEqual(self.metric('herald_push_tokens_removed_total{provider="xiaomi"}'), 1)
 
+    def test_3c_oppo_vivo_honor_signed_auth_dead_tokens_and_throttling(self):
+        alice = self.dev("alice", "alice-phone")
+        vendors = {"oppo": self.p.oppo, "vivo": self.p.vivo, "honor": self.p.honor}
+        for name, standin in vendors.items():
+            self.register("lee", f"lee-{name}", name, f"{name}-lee")
+            standin.b.invalid_tokens.add(f"{name}-dead")
+            self.register("moe", f"moe-{name}", name, f"{name}-dead")
+            with standin.b.lock:  # the first send of each vendor is throttled once
+                standin.b.throttle, standin.b.retry_after = 1, "1"
+        m = self.send(alice, "lee", "hello lee")
+        self.send(alice, "moe", "hello moe")
+        conv = c2c("alice", "lee")
+        oppo = wait_until(lambda: [r for r in self.p.oppo.b.for_token("oppo-lee")
+                                   if json.loads(r[3]["notification"]["action_parameters"])["msg_id"] == m],
+                          what="OPPO notification")
+        vivo = wait_until(lambda: [r for r in self.p.vivo.b.for_token("vivo-lee")
+                                   if r[3]["clientCustomMap"]["msg_id"] == m], what="vivo notification")
+        honor = wait_until(lambda: [r for r in self.p.honor.b.for_token("honor-lee")
+                                    if json.loads(r[3]["data"])["msg_id"] == m], what="Honor notification")
+        # Every auth request was signed correctly (the stand-ins check sha256 / md5 / client secret).
+        self.assertEqual((self.p.oppo.sign_failures, self.p.vivo.sign_failures), (0, 0))
+        n = oppo[-1][3]
+        self.assertEqual((n["target_type"], n["notification"]["title"], n["notification"]["content"]),
+                         (2, "alice", "hello lee"))
+        self.assertEqual(json.loads(n["notification"]["action_parameters"]), {"conv": conv, "msg_id": m, "badge": 1})
+        v = vivo[-1][3]
+        self.assertEqual((v["appId"], v["title"], v["content"], v["classification"], v["category"]),
+                         (10004, "alice", "hello lee", 1, "IM"))
+        self.assertEqual(v["clientCustomMap"], {"conv": conv, "msg_id": m, "badge": "1"})
+        self.assertTrue(v["requestId"].startswith(m))
+        h = honor[-1][3]
+        self.assertEqual(h["android"]["notification"]["title"], "alice")
+        self.assertEqual(h["android"]["notification"]["badge"], {"setNum": 1})
+        self.assertEqual(json.loads(h["data"]), {"conv": conv, "msg_id": m, "badge": 1})
+        # Throttling (OPPO's code -2, a 429 from vivo and Honor) is retried; no second success.
+        for name, standin in vendors.items():
+            wait_until(lambda name=name, standin=standin: len(standin.b.for_token(f"{name}-lee") +
+                                                              standin.b.for_token(f"{name}-dead")) >= 3,
+                       what=f"{name}: the throttled request retried")
+            wait_until(lambda name=name: self.metric(f'herald_push_sent_total{{provider="{name}",result="throttled"}}') >= 1,
+                       what=f"{name} throttled counted")
+        # Dead tokens are removed and never used again.
+        wait_until(lambda: not any("push" in d for d in self.admin("GET", "/v1/users/moe/devices")[1]["devices"]),
+                   what="moe's dead tokens removed")
+        for name in vendors:
+            self.assertGreaterEqual(self.metric(f'herald_push_tokens_removed_total{{provider="{name}"}}'), 1)
+        dead_before = {name: len(vendors[name].b.for_token(f"{name}-dead")) for name in vendors}
+        self.send(alice, "moe", "still there?")
+        marker = self.send(alice, "lee", "marker")
+        wait_until(lambda: all(any(m2 == marker for m2 in ids) for ids in (
+            [json.loads(r[3]["notification"]["action_parameters"])["msg_id"] for r in self.p.oppo.b.for_token("oppo-lee")],
+            [r[3]["clientCustomMap"]["msg_id"] for r in self.p.vivo.b.for_token("vivo-lee")],
+            [json.loads(r[3]["data"])["msg_id"] for r in self.p.honor.b.for_token("honor-lee")])), what="marker")
+        for name in vendors:
+            self.assertEqual(len(vendors[name].b.for_token(f"{name}-dead")), dead_before[name],
+                             f"{name}: a removed token was used again")
+        # OPPO and vivo carry no background pushes: a read gives Honor a data message only.
+        r = self.dev("lee", "lee-tab").request("$im/read", {"conv": conv, "seq": 2})
+        self.assertEqual(r["kind"], "result", r)
+        self.assertTrue(self.p.honor.b.wait(lambda r: r[1] == "honor-lee" and "notification" not in r[3]["android"]))
+        self.assertFalse([r for r in self.p.oppo.b.for_token("oppo-lee")
+                          if json.loads(r[3]["notification"]["action_parameters"])["badge"] == 0])
+
     def test_4_hanging_provider_trips_the_breaker_messages_keep_flowing(self):
         alice = self.dev("alice", "alice-phone")
         self.register("gina", "gina-tab", "huawei", "hw-gina")
@@ -290,6 +361,68 @@ class PushTest(ImServerTestCase):
         wait_until(lambda: self.metric('herald_push_sent_total{provider="huawei",result="breaker_open"}') >= 1,
                    what="fail fast while open")
         self.assertEqual(self.metric('herald_circuit_state{target="push:apns"}'), 0)
+
+    def test_5_online_device_that_does_not_ack_is_pushed_after_the_ack_timeout(self):
+        alice = self.dev("alice", "alice-phone")
+        quiet = self.register("nia", "nia-ios", "apns", "apns-nia", online=True)
+        quiet.client._send_puback = lambda mid: mqtt.MQTT_ERR_SUCCESS  # a real paho client that never PUBACKs
+        self.register("nia", "nia-tab", "fcm", "fcm-nia", online=True)  # acks as paho does
+        sent_at = time.monotonic()
+        m = self.send(alice, "nia", "are you awake")
+        self.assertTrue(quiet.wait_entries(lambda e: e.get("kind") == "msg" and e.get("msg_id") == m))
+        got = self.p.apns.b.wait(lambda r: r[1] == "apns-nia" and r[3].get("msg_id") == m, timeout=ACK_TIMEOUT + 10)
+        self.assertTrue(got, "the device that never acked got no notification")
+        waited = got[0][0] - sent_at
+        print(f"unacked online device notified {waited:.2f}s after the send (ack_timeout {ACK_TIMEOUT}s)",
+              file=sys.stderr)
+        self.assertGreaterEqual(waited, ACK_TIMEOUT - 0.1, "notified before the ack timeout")
+        self.assertLess(waited, ACK_TIMEOUT + 5)
+        self.assertEqual(got[0][3]["aps"]["alert"]["body"], "are you awake")
+        # Both waits were due together; a marker through FCM after it shows the acking tablet got none.
+        self.register("zoe", "zoe-android", "fcm", "fcm-zoe")
+        marker = self.send(alice, "zoe", "marker")
+        self.assertTrue(self.p.fcm.b.wait(lambda r: r[1] == "fcm-zoe" and r[3]["data"]["msg_id"] == marker))
+        self.assertEqual(self.p.fcm.b.for_token("fcm-nia"), [], "a device that acked was pushed")
+        self.assertEqual(len(self.p.apns.b.for_token("apns-nia")), 1)
+
+    def test_6_read_diffusion_group_offline_members_are_pushed(self):
+        owner = self.dev("olga", "olga-phone")
+        members = ["rd1", "rd2", "rd3", "rd4"]
+        r = owner.request("$im/group/create", {"group": "rdg", "name": "big", "members": members})
+        self.assertEqual(r["kind"], "result", r)
+        self.register("rd1", "rd1-ios", "apns", "apns-rd1")
+        self.register("rd2", "rd2-android", "fcm", "fcm-rd2")
+        online = self.register("rd3", "rd3-ios", "apns", "apns-rd3", online=True)
+        cmid = f"rd{time.monotonic_ns()}"
+        owner.send("group", "rdg", "to the big group", cmid)
+        ack = owner.wait_entries(lambda e: e.get("cmid") == cmid and e.get("kind") in ("ack", "error"))[0]
+        self.assertEqual(ack["kind"], "ack", ack)
+        m = ack["msg_id"]
+        self.assertTrue(online.wait_entries(lambda e: e.get("kind") == "msg" and e.get("msg_id") == m))
+        apns = self.p.apns.b.wait(lambda r: r[1] == "apns-rd1" and r[3].get("msg_id") == m)
+        fcm = self.p.fcm.b.wait(lambda r: r[1] == "fcm-rd2" and r[3]["data"]["msg_id"] == m)
+        self.assertTrue(apns and fcm, "an offline member of the read-diffusion group got no notification")
+        self.assertEqual(apns[0][3]["conv"], "group:rdg")
+        self.assertEqual(apns[0][3]["aps"]["alert"], {"title": "olga", "body": "to the big group"})
+        self.assertEqual(self.p.apns.b.for_token("apns-rd3"), [], "the online member got a push")
+
+    def test_7_slow_vendor_trips_its_breaker_on_slow_calls(self):
+        alice = self.dev("alice", "alice-phone")
+        self.register("pia", "pia-vivo", "vivo", "vivo-pia")
+        target = 'herald_circuit_state{target="push:vivo"}'
+        self.assertEqual(self.metric(target), 0)
+        ok_before = self.metric('herald_push_sent_total{provider="vivo",result="ok"}')
+        self.p.vivo.b.delay = 0.85  # answers, but slower than breaker.slow_call (800ms) and within timeout (1s)
+        try:
+            for i in range(4):
+                self.send(alice, "pia", f"slowly {i}")
+            wait_until(lambda: self.metric(target) == 1, timeout=15, what="vivo breaker open on slow calls")
+        finally:
+            self.p.vivo.b.delay = 0
+        self.server.proc.wait_for(r'push: provider "vivo" \(https://127\.0\.0\.1:\d+\) breaker closed -> open')
+        self.assertGreaterEqual(self.metric('herald_push_sent_total{provider="vivo",result="ok"}') - ok_before, 1,
+                                "the slow answers were successes")
+        self.assertEqual(self.metric('herald_circuit_state{target="push:oppo"}'), 0)
 
 
 class CollapseTest(unittest.TestCase):

@@ -1,5 +1,6 @@
 // Unit tests of the push plugin's pure parts: base64url, JWT signatures (checked with OpenSSL's
-// verifier), Retry-After, config errors with their paths.
+// verifier), the OPPO/vivo auth signatures, Retry-After, config errors with their paths, and what
+// each vendor's answers mean (dead token, transient, refused auth, permanent).
 #include <catch2/catch.hpp>
 
 #include <openssl/bn.h>
@@ -14,6 +15,7 @@
 #include "jwt.h"
 #include "providers.h"
 #include "push_config.h"
+#include "vendor_signatures.h"
 
 using namespace herald::push;
 
@@ -48,6 +50,12 @@ std::vector<std::string> errors_of(const std::string& yaml) {
   std::vector<std::string> out;
   parse_push_config(YAML::Load(yaml), [&](std::string path, std::string message) { out.push_back(path + ": " + message); });
   return out;
+}
+
+bool mentions(const std::vector<std::string>& errors, const std::string& s) {
+  for (const auto& x : errors)
+    if (x.find(s) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace
@@ -112,14 +120,98 @@ TEST_CASE("config: defaults, and errors with their paths") {
   CHECK(c.bodies.at("image") == "[Image]");
 
   auto e = errors_of(R"({providers: [{type: apns, key_id: K, team_id: T, token_refresh: 2h, bogus: 1}]})");
-  auto has = [&](const std::string& s) {
-    for (auto& x : e)
-      if (x.find(s) != std::string::npos) return true;
-    return false;
-  };
+  auto has = [&](const std::string& s) { return mentions(e, s); };
   CHECK(has("providers[0].key_file"));
   CHECK(has("providers[0].token_refresh"));
   CHECK(has("bogus"));
   CHECK_FALSE(errors_of("{}").empty());
   CHECK_FALSE(errors_of(R"({providers: [{type: carrier-pigeon}]})").empty());
+}
+
+TEST_CASE("OPPO and vivo auth signatures: lowercase hex digests of the concatenated credentials") {
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(md5_hex("abc") == "900150983cd24fb0d6963f7d28e17f72");
+  CHECK(oppo_sign("key", 1700000000123, "master") == sha256_hex("key1700000000123master"));
+  CHECK(vivo_sign("10004", "appkey", 1501484120000, "secret") == md5_hex("10004appkey1501484120000secret"));
+}
+
+TEST_CASE("config: OPPO, vivo and Honor need their credentials, and their defaults") {
+  PushConfig c = parse_push_config(
+      YAML::Load(R"({providers: [{type: oppo, app_key: k, master_secret: m}, {type: vivo, app_id: "1", app_key: k,
+                     app_secret: s}, {type: honor, app_id: "9", client_id: c, client_secret: s}]})"),
+      [](std::string p, std::string m) { FAIL(p + ": " + m); });
+  REQUIRE(c.providers.size() == 3);
+  CHECK(c.providers[0].url == "https://api.push.oppomobile.com");
+  CHECK(c.providers[0].channel_id.empty());
+  CHECK(c.providers[1].url == "https://api-push.vivo.com.cn");
+  CHECK(c.providers[1].category == "IM");
+  CHECK(c.providers[2].url == "https://push-api.cloud.honor.com");
+  CHECK(c.providers[2].token_uri == "https://iam.developer.honor.com/auth/token");
+  CHECK(static_cast<uint32_t>(c.providers[2].type) == 7);  // binary PushProvider kHonor
+
+  auto e = errors_of(R"({providers: [{type: oppo, app_key: k}, {type: vivo, app_id: "1"}, {type: honor, app_id: "9"}]})");
+  auto has = [&](const std::string& s) { return mentions(e, s); };
+  CHECK(has("providers[0].master_secret"));
+  CHECK(has("providers[1].app_key"));
+  CHECK(has("providers[1].app_secret"));
+  CHECK(has("providers[2].client_id"));
+  CHECK(has("providers[2].client_secret"));
+  // A key of another provider type is refused, not ignored.
+  auto foreign = errors_of(R"({providers: [{type: vivo, app_id: "1", app_key: k, app_secret: s, key_file: x}]})");
+  REQUIRE(foreign.size() == 1);
+  CHECK(foreign[0].find("providers[0].key_file: not a key of provider type vivo") != std::string::npos);
+}
+
+namespace {
+
+Outcome answer_for(const std::string& yaml, long status, const std::string& body) {
+  PushConfig c = parse_push_config(YAML::Load(yaml), [](std::string p, std::string m) { FAIL(p + ": " + m); });
+  REQUIRE(c.providers.size() == 1);
+  auto provider = make_provider(c.providers[0]);
+  HttpAnswer a;
+  a.status = status;
+  a.body = body;
+  return provider->classify(a);
+}
+
+}  // namespace
+
+TEST_CASE("vendor answers: success, dead token, transient, refused auth, permanent") {
+  const std::string oppo = "{providers: [{type: oppo, app_key: k, master_secret: m}]}";
+  CHECK(answer_for(oppo, 200, R"({"code":0,"message":"Success","data":{"messageId":"1"}})").kind == Outcome::kSent);
+  CHECK(answer_for(oppo, 200, R"({"code":10000,"message":"Invalid RegistrationId"})").kind == Outcome::kInvalidToken);
+  CHECK(answer_for(oppo, 200, R"({"code":10000,"message":"something else"})").kind == Outcome::kFailed);
+  auto o = answer_for(oppo, 200, R"({"code":11,"message":"Invalid AuthToken"})");
+  CHECK((o.kind == Outcome::kRetry && o.reauth));
+  o = answer_for(oppo, 200, R"({"code":-2,"message":"Service in Flow Control"})");
+  CHECK((o.kind == Outcome::kRetry && o.reason == "throttled" && !o.reauth));
+  CHECK(answer_for(oppo, 200, R"({"code":33,"message":"daily limit"})").kind == Outcome::kFailed);
+  CHECK(answer_for(oppo, 503, "").kind == Outcome::kRetry);
+
+  const std::string vivo = R"({providers: [{type: vivo, app_id: "1", app_key: k, app_secret: s}]})";
+  CHECK(answer_for(vivo, 200, R"({"result":0,"desc":"ok","taskId":"1"})").kind == Outcome::kSent);
+  CHECK(answer_for(vivo, 200, R"({"result":10302,"desc":"regId invalid"})").kind == Outcome::kInvalidToken);
+  o = answer_for(vivo, 200, R"({"result":10000,"desc":"auth failed"})");
+  CHECK((o.kind == Outcome::kRetry && o.reauth));
+  CHECK(answer_for(vivo, 200, R"({"result":10070,"desc":"quota"})").kind == Outcome::kFailed);
+
+  const std::string honor = R"({providers: [{type: honor, app_id: "9", client_id: c, client_secret: s}]})";
+  CHECK(answer_for(honor, 200, R"({"code":200,"message":"success"})").kind == Outcome::kSent);
+  CHECK(answer_for(honor, 200, R"({"code":80300007,"message":"All the tokens are invalid"})").kind ==
+        Outcome::kInvalidToken);
+  o = answer_for(honor, 401, R"({"code":80200003})");
+  CHECK((o.kind == Outcome::kRetry && o.reauth));
+  CHECK(answer_for(honor, 429, "").reason == "throttled");
+
+  const std::string huawei = R"({providers: [{type: huawei, app_id: "9", client_id: c, client_secret: s}]})";
+  CHECK(answer_for(huawei, 200, R"({"code":"80000000","msg":"Success"})").kind == Outcome::kSent);
+  CHECK(answer_for(huawei, 200, R"({"code":"80300007"})").kind == Outcome::kInvalidToken);
+
+  const std::string xiaomi = "{providers: [{type: xiaomi, app_secret: s}]}";
+  CHECK(answer_for(xiaomi, 200, R"({"result":"ok","code":0,"data":{"id":"m1"}})").kind == Outcome::kSent);
+  // A dead regId: still code 0, listed in bad_regids; every target dead: code 20301.
+  CHECK(answer_for(xiaomi, 200, R"({"result":"ok","code":0,"data":{"id":"m1","bad_regids":"r1"}})").kind ==
+        Outcome::kInvalidToken);
+  CHECK(answer_for(xiaomi, 200, R"({"result":"error","code":20301,"reason":"No valid targets!"})").kind ==
+        Outcome::kInvalidToken);
 }

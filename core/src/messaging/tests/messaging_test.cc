@@ -411,9 +411,11 @@ struct OfflineSink {
     std::string user;
     uint32_t badge = 0;
     std::vector<std::pair<std::string, std::string>> targets;  // (device, token)
+    uint64_t version = 0;                                      // of the first entry
   };
   herald_im_sink_v1 sink{};
   std::mutex mutex;
+  std::condition_variable changed;
   std::vector<Call> calls;
   OfflineSink() {
     sink.struct_size = sizeof(sink);
@@ -423,21 +425,30 @@ struct OfflineSink {
     sink.deliver_offline = [](void* arg, herald_str user, herald_str frame, const herald_im_push_target* t, uint32_t n) {
       auto* self = static_cast<OfflineSink*>(arg);
       auto d = bin::decode_frame(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data), frame.size));
-      Call c{std::string(user.data, user.size), std::get<bin::PushFrame>(d.frame.body).badge, {}};
+      const auto& push = std::get<bin::PushFrame>(d.frame.body);
+      Call c{std::string(user.data, user.size), push.badge, {},
+             push.entries.empty() ? 0 : std::visit([](const auto& e) { return e.version; }, push.entries[0])};
       for (uint32_t i = 0; i < n; ++i)
         c.targets.emplace_back(std::string(t[i].device.data, t[i].device.size), std::string(t[i].token.data, t[i].token.size));
       std::lock_guard lock(self->mutex);
       self->calls.push_back(std::move(c));
+      self->changed.notify_all();
     };
   }
   std::vector<Call> take() {
     std::lock_guard lock(mutex);
     return std::exchange(calls, {});
   }
+  // Waits (bounded) until at least n calls arrived, then takes them.
+  std::vector<Call> take(size_t n) {
+    std::unique_lock lock(mutex);
+    changed.wait_for(lock, std::chrono::seconds(10), [&] { return calls.size() >= n; });
+    return std::exchange(calls, {});
+  }
 };
 }  // namespace
 
-TEST_CASE("offline push seam: devices with a token and no connection, after the commit; tokens replaced and moved") {
+TEST_CASE("offline push seam: devices with a token and no connection, after the commit, tokens replaced and moved") {
   ImHarness h;
   OfflineSink offline;
   h.im()->attach_sink(h.im()->self, &offline.sink);
@@ -470,5 +481,97 @@ TEST_CASE("offline push seam: devices with a token and no connection, after the 
   token("bob", "ios", "tok-ios-2", true);
   h.send("alice", "c2c:alice:bob", "m4");
   CHECK(offline.take().empty());
+  h.im()->detach_sink(h.im()->self, &offline.sink);
+}
+
+TEST_CASE("ack timeout: an online device with a token that does not ack within push.ack_timeout is pushed") {
+  ImHarness h("{push: {ack_timeout: 1s}}");
+  OfflineSink offline;
+  h.im()->attach_sink(h.im()->self, &offline.sink);
+  h.expect<bin::ResultFrame>("bob", "tab", bin::PushTokenFrame{bin::PushProvider::kFcm, "app", "tok-tab", false, false});
+  h.presence("bob", "tab", true);
+  h.sink.take();
+  auto version_for_bob = [&] {
+    for (auto& p : h.sink.take())
+      if (p.user == "bob") return message(p.frame.entries[0]).version;
+    FAIL("no push for bob");
+    return uint64_t{0};
+  };
+
+  h.send("alice", "c2c:alice:bob", "a1");  // delivered to the online tablet, never acked
+  uint64_t v1 = version_for_bob();
+  CHECK(offline.take().empty());  // online: not an offline push at once
+  auto calls = offline.take(1);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].user == "bob");
+  CHECK(calls[0].version == v1);
+  CHECK(calls[0].targets == std::vector<std::pair<std::string, std::string>>{{"tab", "tok-tab"}});
+
+  // Acked in time (cumulative, as binary clients do; then one version, as MQTT PUBACKs do): no push.
+  h.send("alice", "c2c:alice:bob", "a2");
+  uint64_t v2 = version_for_bob();
+  CHECK(v2 > v1);
+  CHECK_FALSE(h.call("bob", "tab", bin::PushAckFrame{v2, {}, {}}).has_value());
+  h.send("alice", "c2c:alice:bob", "a3");
+  uint64_t v3 = version_for_bob();
+  CHECK_FALSE(h.call("bob", "tab", bin::PushAckFrame{0, {v3}, {}}).has_value());
+  // A fourth, unacked: its push is the marker that the acked ones' waits have passed.
+  h.send("alice", "c2c:alice:bob", "a4");
+  uint64_t v4 = version_for_bob();
+  calls = offline.take(1);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].version == v4);
+  CHECK(calls[0].targets.size() == 1);
+  CHECK(offline.take().empty());
+  h.im()->detach_sink(h.im()->self, &offline.sink);
+}
+
+TEST_CASE("ack timeout: a device that went offline unacked is notified before a newer offline push, once") {
+  ImHarness h("{push: {ack_timeout: 1s}}");
+  OfflineSink offline;
+  h.im()->attach_sink(h.im()->self, &offline.sink);
+  h.expect<bin::ResultFrame>("bob", "tab", bin::PushTokenFrame{bin::PushProvider::kFcm, "app", "tok-tab", false, false});
+  h.presence("bob", "tab", true);
+  h.send("alice", "c2c:alice:bob", "b1");  // delivered while online, never acked
+  h.presence("bob", "tab", false);
+  h.send("alice", "c2c:alice:bob", "b2");  // offline now: pushed at once, after the older one
+  auto calls = offline.take();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].version < calls[1].version);  // the older first: the newer badge is the one left shown
+  // The taken wait does not fire again: the next wait's expiry is the only later call.
+  h.presence("bob", "tab", true);
+  h.send("alice", "c2c:alice:bob", "b3");
+  calls = offline.take(1);
+  REQUIRE(calls.size() == 1);
+  CHECK(offline.take().empty());
+  h.im()->detach_sink(h.im()->self, &offline.sink);
+}
+
+TEST_CASE("read-diffusion groups: offline members with a token reach the push bridge, at most read_diffusion_max") {
+  ImHarness h("{groups: {write_diffusion_max: 2}, push: {read_diffusion_max: 2}}");
+  OfflineSink offline;
+  h.im()->attach_sink(h.im()->self, &offline.sink);
+  h.group("alice", bin::GroupOp::kCreate, "big", {"bob", "carol", "dan", "erin"});
+  for (const char* u : {"bob", "carol", "dan", "erin"})
+    h.expect<bin::ResultFrame>(u, "phone", bin::PushTokenFrame{bin::PushProvider::kApns, "app", std::string("tok-") + u,
+                                                               false, false});
+  h.expect<bin::ResultFrame>("alice", "tab", bin::PushTokenFrame{bin::PushProvider::kApns, "app", "tok-alice", false, false});
+  h.presence("erin", "phone", true);
+  h.sink.take();
+  offline.take();
+  h.send("alice", "group:big", "r1");
+  auto pushes = h.sink.take();
+  REQUIRE(pushes.size() == 1);  // the fronts hear of erin only (online); offline members are not "delivered"
+  CHECK(pushes[0].user == "erin");
+  auto calls = offline.take();
+  // bob, carol and dan are offline with tokens; the cap of 2 lookups per message stops at two of them.
+  // The sender's own offline devices are not looked up.
+  REQUIRE(calls.size() == 2);
+  for (const auto& c : calls) {
+    CHECK(c.user != "alice");
+    CHECK(c.user != "erin");
+    REQUIRE(c.targets.size() == 1);
+    CHECK(c.targets[0].second == "tok-" + c.user);
+  }
   h.im()->detach_sink(h.im()->self, &offline.sink);
 }
