@@ -22,7 +22,8 @@ LIVE = {"Connections by listener", "Messages in", "Messages stored", "Messages o
         "Delivery latency (commit to device ack)", "Envelopes by result", "Stage duration p99",
         "Stage rejects by reason code", "Commit latency", "Requests per group commit", "CPU", "Resident memory",
         "Admin API requests by status", "Content filter by result", "Filter hits by category", "Rate limits by rule",
-        "Unread counter updates"}
+        "Unread counter updates", "Replication log appends", "Records applied and lag",
+        "Append and cross-node latency p99"}
 
 
 def free_port():
@@ -43,6 +44,10 @@ class DashboardTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         token_file = os.path.join(cls.tmp.name, "admin.token")
+        # The cluster row needs the kafka plugin: a one-node cluster on librdkafka's mock cluster.
+        cls.kafka = subprocess.Popen([ARGS.kafka_mock, "herald.log:1", "herald.presence:1"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        bootstrap = cls.kafka.stdout.readline().split()[1]
         cls.server = ImServer(ARGS.herald, ARGS.plugin_dir, cls.tmp.name,
                               admin=f"admin:\n  enabled: true\n  listen: 127.0.0.1:0\n  token_file: {token_file}\n",
                               # a breaker exists once a callback is configured (nobody listens there)
@@ -61,6 +66,9 @@ class DashboardTest(unittest.TestCase):
     config:
       providers: [{{type: xiaomi, app_secret: dashboard-test, url: "http://127.0.0.1:{free_port()}"}}]
 """,
+                              im_config="      replicated: true",
+                              early_plugins=f"""  - name: kafka
+    config: {{bootstrap_servers: "{bootstrap}", fetch_wait: 5ms}}""",
                               before_store=("ratelimit", "filter", "media.check"),
                               after_store=("unread", "media.grant")).start()
         with open(token_file) as f:
@@ -85,6 +93,8 @@ scrape_configs:
         cls.prom.terminate()
         cls.prom.wait(timeout=30)
         code = cls.server.stop()
+        cls.kafka.stdin.close()
+        cls.kafka.wait(timeout=20)
         cls.tmp.cleanup()
         assert code == 0, f"herald exit code {code}"
 
@@ -169,5 +179,5 @@ scrape_configs:
 
 
 if __name__ == "__main__":
-    ARGS, argv = server_args()
+    ARGS, argv = server_args("--kafka-mock")
     unittest.main(argv=argv, verbosity=2)

@@ -21,11 +21,12 @@ TIMEOUT = 20.0
 
 class ImServer(HeraldServer):
     def __init__(self, herald, plugin_dir, workdir, im_config="", loops=2, admin="", auth_http_url="", plugins="",
-                 before_store=(), after_store=(), mqtt_pipeline=()):
+                 before_store=(), after_store=(), mqtt_pipeline=(), node_id="", early_plugins=""):
         """plugins: more `plugins:` entries (YAML text, indented as list items); before_store /
         after_store: stage names put around im.store in the inbound pipeline; auth_http_url: an HTTP
         auth callback for the gateway (behind its circuit breaker); mqtt_pipeline: stage names of a
-        pipeline `mqtt_in` that plain MQTT publishes run through."""
+        pipeline `mqtt_in` that plain MQTT publishes run through; node_id: service.node_id (cluster
+        nodes); early_plugins: `plugins:` entries started before the gateway (a cluster bridge)."""
         super().__init__(herald, plugin_dir, os.path.join(workdir, "herald.yaml"))
         self.dir = workdir
         with open(self.config, "w") as f:
@@ -33,6 +34,7 @@ class ImServer(HeraldServer):
 service:
   data_dir: {workdir}/var
   loops: {loops}
+{f"  node_id: {node_id}" if node_id else ""}
   plugin_paths: ["{plugin_dir}"]
 metrics:
   listen: 127.0.0.1:0
@@ -42,6 +44,7 @@ plugins:
     config:
       pipeline: inbound
 {im_config}
+{early_plugins}
   - name: gateway
     config:
       listeners:
@@ -154,7 +157,9 @@ class ImDevice:
     def drop(self):
         """Cut the TCP connection without DISCONNECT."""
         if self.client:
-            self.client.socket().shutdown(socket.SHUT_RDWR)  # paho's thread sees the cut, then stops
+            sock = self.client.socket()
+            if sock:  # None once paho saw the connection end by itself
+                sock.shutdown(socket.SHUT_RDWR)  # paho's thread sees the cut, then stops
             self.client.loop_stop()
             self.client = None
 
@@ -227,10 +232,13 @@ class ImServerTestCase(unittest.TestCase):
         return d
 
 
-def server_args():
-    """The command line of an ImServer suite: (--herald and --plugin-dir, argv for unittest.main)."""
+def server_args(*required):
+    """The command line of an ImServer suite: (--herald, --plugin-dir and the `required` options such as
+    "--kafka-mock", argv for unittest.main)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--herald", required=True)
     parser.add_argument("--plugin-dir", required=True)
+    for option in required:
+        parser.add_argument(option, required=True)
     args, rest = parser.parse_known_args()
     return args, [sys.argv[0]] + rest

@@ -73,6 +73,28 @@ typedef struct herald_im_sink_v1 {
                           uint32_t target_count);
 } herald_im_sink_v1;
 
+/* Cluster mode (docs/cluster.md): a replication log offered by a bridge plugin (kafka). Every request
+ * that changes state is appended to the log instead of being run locally; every node reads the log in
+ * order and hands each record to apply(), so all nodes apply the same operations in the same order and
+ * hold the same store (a replicated state machine; the log is the single writer's serialisation point). */
+typedef void (*herald_im_log_done_fn)(void* arg, uint16_t reason, herald_str text); /* reason 0: durable in the log */
+
+typedef struct herald_im_log_v1 {
+  uint32_t struct_size;
+  void* arg;
+  /* Any thread, never blocks: append one opaque record. done() is called exactly once, from any thread:
+   * reason 0 once the log holds it durably (e.g. Kafka acks=all), else the failure. A failed append may
+   * still have reached the log (a timeout); the core answers the client with the failure and relies on
+   * the retry's cmid for exactly-once. */
+  void (*append)(void* arg, herald_str record, herald_im_log_done_fn done, void* done_arg);
+  /* Optional (NULL: presence stays per node). Cluster-wide presence, for the offline-push decision:
+   * device_sessions is called (any thread) whenever a device's number of sessions on this node changes
+   * (0: gone); online_elsewhere (any thread, must not block) answers 1 while the device has a session
+   * on another live node. */
+  void (*device_sessions)(void* arg, herald_str user, herald_str device, uint32_t local_sessions);
+  uint32_t (*online_elsewhere)(void* arg, herald_str user, herald_str device);
+} herald_im_log_v1;
+
 typedef struct herald_im_service_v1 {
   uint32_t struct_size;
   void* self;
@@ -92,6 +114,19 @@ typedef struct herald_im_service_v1 {
   /* Control thread. A sink stays attached until detached (at the latest in the front's stop()). */
   void (*attach_sink)(void* self, const herald_im_sink_v1* sink);
   void (*detach_sink)(void* self, const herald_im_sink_v1* sink);
+  /* Appended (check HERALD_STRUCT_HAS): cluster mode. Control thread, before any client is served
+   * (list the bridge before the fronts). From now on state-changing requests go to `log`. Returns the
+   * log position to read from: one past the last record this node's store has applied (0: from the
+   * start), or UINT64_MAX when the core refuses (im.replicated is not set: its store may hold local
+   * changes). The log must outlive the service or be detached with attach_log(self, NULL), which
+   * answers every request still waiting for its record with SERVER_SHUTTING_DOWN. */
+  uint64_t (*attach_log)(void* self, const herald_im_log_v1* log);
+  /* The bridge's reader thread: the record at `position`, in log order, each position once. Queues it
+   * for the writer and returns; blocks only while too many records wait (back-pressure). */
+  void (*apply)(void* self, uint64_t position, herald_str record);
+  /* Any thread: the log position of the last record committed to this node's store + 1 (lag metrics,
+   * catch-up before serving). */
+  uint64_t (*applied_position)(void* self);
 } herald_im_service_v1;
 
 #ifdef __cplusplus

@@ -120,7 +120,7 @@ HttpResponse send_message(ImService& im, const HttpRequest& req) {
   if (!payload.contains("cmid")) {
     // A backend that wants idempotent retries sends its own cmid; otherwise each request is a new message.
     static std::atomic<uint64_t> counter{0};
-    payload["cmid"] = "adm." + std::to_string(Operations::now_ms()) + "." + std::to_string(++counter);
+    payload["cmid"] = "adm." + std::to_string(Operations::wall_ms()) + "." + std::to_string(++counter);
   }
 
   Session s;

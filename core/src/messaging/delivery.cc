@@ -74,6 +74,7 @@ void Delivery::deliver_offline(const herald_im_sink_v1* sink, const UserDelivery
   std::vector<herald_im_push_target> targets;
   for (const auto& t : u.push_targets) {
     if (t.device == u.except_device || std::find(online.begin(), online.end(), t.device) != online.end()) continue;
+    if (presence_.online_elsewhere(u.user, t.device)) continue;  // cluster mode: connected to another node
     targets.push_back({sizeof(herald_im_push_target), to_str(t.device), t.provider, to_str(t.app_id), to_str(t.token),
                        t.sandbox ? 1u : 0u});
   }

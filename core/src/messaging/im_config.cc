@@ -10,7 +10,7 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
     errors.push_back(path + ": " + message);
   });
   root.allow_keys({"pipeline", "storage", "groups", "rooms", "retention", "recall_window", "sync", "history",
-                   "max_body", "push"});
+                   "max_body", "push", "replicated"});
   root.string("pipeline", c.pipeline);
   if (c.pipeline.empty()) root.error("pipeline", "must not be empty");
 
@@ -51,6 +51,7 @@ ImConfig parse_im_config(const YAML::Node& node, std::vector<std::string>& error
     if (paging->page_limit > paging->max_page) s.error("page_limit", "must not exceed max_page");
   }
   root.size("max_body", c.max_body, 1, 16 * 1024 * 1024);
+  root.boolean("replicated", c.replicated);
   return c;
 }
 
@@ -71,6 +72,9 @@ std::vector<sdk::KeySpec> im_config_keys() {
       key("push", HERALD_CONFIG_MAP, "{ack_timeout: 30s, max_pending: 100000, read_diffusion_max: 500}",
           "for push bridges: notify online devices that do not ack within ack_timeout (0 = off); offline members "
           "of read-diffusion groups looked up per message"),
+      key("replicated", HERALD_CONFIG_BOOLEAN, "false",
+          "cluster mode: state-changing requests go through a replication log (a bridge plugin such as kafka) "
+          "and are refused with SERVER_UNAVAILABLE until one is attached"),
   };
 }
 

@@ -44,6 +44,8 @@ struct ImConfig {
   Paging sync{100, 1000};
   Paging history{50, 500};
   uint64_t max_body = 64 * 1024;
+  // Cluster mode (docs/cluster.md): never run a state change locally, wait for the replication log.
+  bool replicated = false;
 };
 
 // Parses `node` (defaults already filled in by the host); each problem goes to errors.

@@ -119,6 +119,15 @@ ImService::ImService(sdk::Host host, ImConfig config)
   table_.detach_sink = [](void* self, const herald_im_sink_v1* sink) {
     guarded([&] { self_of(self)->detach_sink(sink); });
   };
+  table_.attach_log = [](void* self, const herald_im_log_v1* log) -> uint64_t {
+    uint64_t from = 0;
+    guarded([&] { from = self_of(self)->attach_log(log); });
+    return from;
+  };
+  table_.apply = [](void* self, uint64_t position, herald_str record) {
+    guarded([&] { self_of(self)->apply(position, view(record)); });
+  };
+  table_.applied_position = [](void* self) -> uint64_t { return self_of(self)->applied_position(); };
 }
 
 ImService::~ImService() { stop(); }
@@ -133,15 +142,23 @@ uint64_t ImService::user_version(std::string_view user) const {
   return it == versions_.end() ? 0 : it->second;
 }
 
-void ImService::session_opened(const Session& s) { presence_.opened(s.user, s.device); }
+void ImService::session_opened(const Session& s) { report_sessions(s, presence_.opened(s.user, s.device)); }
 
 void ImService::session_closed(const Session& s) {
-  presence_.closed(s.user, s.device);
+  report_sessions(s, presence_.closed(s.user, s.device));
   delivery_.leave_all_rooms(s.user, s.device);  // a connection drop leaves every room
 }
 
-void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn) {
-  writer_->submit(WriterJob{[reply, fn = std::move(fn)](MessageStore& store, Txn& txn) mutable {
+void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts,
+                    bool from_peer) {
+  writer_->submit(WriterJob{[this, reply, fn = std::move(fn), replay_ts, from_peer](MessageStore& store,
+                                                                                     Txn& txn) mutable {
+                              if (!replay_ts) return fn(store, txn, reply);
+                              ops_->begin_replay(replay_ts, from_peer);
+                              struct EndReplay {
+                                Operations& ops;
+                                ~EndReplay() { ops.end_replay(); }
+                              } end{*ops_};
                               fn(store, txn, reply);
                             },
                             [reply](herald_reason reason, const std::string& text) { reply.error(reason, text); }});
@@ -188,32 +205,54 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
       txn.on_commit.push_back([r] { r.empty(); });
     });
   }
+  if (replicated() && changes_state(body)) {
+    ReplicationRecord record;
+    record.kind = ReplicationRecord::Kind::kRequest;
+    record.user = session.user;
+    record.device = session.device;
+    record.protocol = session.protocol;
+    record.admin = session.admin;
+    record.frame.assign(frame.begin(), frame.end());
+    return replicate(std::move(record), Pending{reply, nullptr, nullptr});
+  }
+  run(caller, body, reply, 0, false);
+}
+
+bool ImService::changes_state(const binary::FrameBody& body) {
+  if (auto* f = std::get_if<binary::UnreadRequestFrame>(&body)) return f->op != binary::UnreadOp::kQuery;
+  return std::holds_alternative<binary::ReadFrame>(body) || std::holds_alternative<binary::RecallFrame>(body) ||
+         std::holds_alternative<binary::DeleteFrame>(body) || std::holds_alternative<binary::GroupOpFrame>(body) ||
+         std::holds_alternative<binary::PushTokenFrame>(body);
+}
+
+void ImService::run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts, bool from_peer) {
+  Operations& ops = *ops_;
   // Every other request: run by the writer, answered after the commit.
   auto respond = [](Txn& txn, Reply& r, binary::FrameBody out) {
     auto bytes = std::make_shared<std::vector<uint8_t>>(Operations::encode(std::move(out)));
     txn.on_commit.push_back([r, bytes] { r.frame(*bytes); });
   };
   if (auto* f = std::get_if<binary::SyncRequestFrame>(&body)) {
-    delivery_.acked(session.user, session.device, f->since, {});  // a sync acks up to `since`
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.sync(s, caller, f)); });
+    delivery_.acked(caller.user, caller.device, f->since, {});  // a sync acks up to `since`
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.sync(s, caller, f)); }, replay_ts, from_peer);
   }
   if (auto* f = std::get_if<binary::HistoryRequestFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.history(s, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.history(s, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::ReadFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.read(s, t, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.read(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::RecallFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.recall(s, t, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.recall(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::DeleteFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.remove(s, t, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.remove(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::GroupOpFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.group_op(s, t, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.group_op(s, t, caller, f)); }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::UnreadRequestFrame>(&body))
     return job(reply, [&ops, caller, f = *f](MessageStore& s, Txn& t, Reply& r) {
       auto bytes = std::make_shared<std::vector<uint8_t>>(ops.unread(s, t, caller, f));
       t.on_commit.push_back([r, bytes] { r.frame(*bytes); });
-    });
+    }, replay_ts, from_peer);
   if (auto* f = std::get_if<binary::PushTokenFrame>(&body))
-    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.push_token(s, caller, f)); });
+    return job(reply, [&ops, caller, f = *f, respond](MessageStore& s, Txn& t, Reply& r) { respond(t, r, ops.push_token(s, caller, f)); }, replay_ts, from_peer);
   reply.error(HERALD_REASON_PROTOCOL_ERROR,
               std::string("not a request the messaging core serves: ") +
                   binary::frame_type_name(binary::frame_type(body)));
@@ -405,24 +444,51 @@ sdk::Verdict ImService::store(sdk::StageCall& call) {
 
   auto completion = std::make_shared<sdk::Completion>(call.defer());
   herald_envelope* raw = env.raw();
+  if (replicated()) {
+    // Rooms are per node and in memory: membership is checked here, where the sender is joined.
+    auto conv = Conversation::parse(in.conv);
+    if (conv && conv->kind == ConversationKind::kRoom && !in.caller.admin &&
+        !delivery_.in_room(conv->first, in.caller.user)) {
+      completion->reject(HERALD_REASON_NOT_MEMBER, "not in " + conv->id);
+      return sdk::Verdict::kDefer;
+    }
+    binary::SendFrame f;
+    f.conv.value = in.conv;
+    f.cmid.value = in.cmid;
+    f.kind = in.kind;
+    f.custom_type = in.custom_type;
+    f.body = std::move(in.body);
+    ReplicationRecord record;
+    record.kind = ReplicationRecord::Kind::kSend;
+    record.user = in.caller.user;
+    record.device = in.caller.device;
+    record.protocol = std::string(env.get(":protocol").value_or(""));
+    record.admin = in.caller.admin;
+    record.frame = Operations::encode(std::move(f));
+    replicate(std::move(record), Pending{Reply{}, completion, raw});
+    return sdk::Verdict::kDefer;
+  }
   writer_->submit(WriterJob{
       [this, in = std::move(in), completion, raw](MessageStore& store, Txn& txn) {
         auto out = std::make_shared<SendOutcome>(ops_->send(store, txn, in));
-        txn.on_commit.push_back([this, out, completion, raw] {
-          // The envelope is parked in this deferred stage until complete(): nobody else touches it.
-          sdk::Envelope e(host_.api(), raw);
-          e.set(":msg_id", std::to_string(out->ack.msg_id));
-          e.set(":seq", std::to_string(out->ack.conv_seq));
-          e.set(":ts", std::to_string(out->ack.ts_ms));
-          e.set(":version", std::to_string(out->ack.version));
-          e.set(":prev_version", std::to_string(out->ack.prev_version));
-          if (out->ack.duplicate) e.set(":duplicate", "1");
-          if (!out->deliveries.empty()) e.set(":im_delivery", std::to_string(park(std::move(out->deliveries))));
-          completion->resume();
-        });
+        txn.on_commit.push_back([this, out, completion, raw] { complete_send(out, completion, raw); });
       },
       [completion](herald_reason reason, const std::string& text) { completion->reject(reason, text); }});
   return sdk::Verdict::kDefer;
+}
+
+void ImService::complete_send(const std::shared_ptr<SendOutcome>& out,
+                              const std::shared_ptr<sdk::Completion>& completion, herald_envelope* raw) {
+  // The envelope is parked in this deferred stage until complete(): nobody else touches it.
+  sdk::Envelope e(host_.api(), raw);
+  e.set(":msg_id", std::to_string(out->ack.msg_id));
+  e.set(":seq", std::to_string(out->ack.conv_seq));
+  e.set(":ts", std::to_string(out->ack.ts_ms));
+  e.set(":version", std::to_string(out->ack.version));
+  e.set(":prev_version", std::to_string(out->ack.prev_version));
+  if (out->ack.duplicate) e.set(":duplicate", "1");
+  if (!out->deliveries.empty()) e.set(":im_delivery", std::to_string(park(std::move(out->deliveries))));
+  completion->resume();
 }
 
 sdk::Verdict ImService::route(sdk::StageCall& call) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "messaging/im_config.h"
 #include "messaging/msg_id_generator.h"
 #include "messaging/presence.h"
+#include "messaging/replication_record.h"
 #include "messaging/request_handlers.h"
 #include "messaging/store_participants.h"
 #include "messaging/writer.h"
@@ -86,13 +88,40 @@ class ImService {
 
   const ImConfig& config() const { return config_; }
 
+  // Cluster mode (im_service_replication.cc, docs/cluster.md): the herald_im_service_v1 functions.
+  uint64_t attach_log(const herald_im_log_v1* log);
+  void apply(uint64_t position, std::string_view record);
+  uint64_t applied_position() const { return applied_position_.load(); }
+
  private:
+  // Who waits for a replicated request on its origin node: a client answer, or a deferred im.store.
+  struct Pending {
+    Reply reply{};
+    std::shared_ptr<sdk::Completion> completion;
+    herald_envelope* envelope = nullptr;
+  };
+  // Cluster mode: tells the log bridge's presence map a device's session count on this node.
+  void report_sessions(const Session& s, int local_sessions);
+  bool replicated() const { return config_.replicated; }  // a log attaches only then
+  static bool changes_state(const binary::FrameBody& body);
+  // Appends `record` (origin, request id and ts filled in here); `pending` is answered when this node
+  // applies it, or with the failure when the append fails.
+  void replicate(ReplicationRecord record, Pending pending);
+  Pending take_pending(const ReplicationRecord& record);
+  // The writer job of a decoded request (local, or replayed from the log at `replay_ts` when non-zero;
+  // `from_peer`: appended by another node).
+  void run(const Caller& caller, binary::FrameBody& body, Reply reply, uint64_t replay_ts, bool from_peer);
+  // On the writer after a stored SEND commits: the deferred im.store gets its headers and resumes.
+  void complete_send(const std::shared_ptr<SendOutcome>& out, const std::shared_ptr<sdk::Completion>& completion,
+                     herald_envelope* raw);
+
   void send(const Session& session, binary::SendFrame frame, Reply reply);
   static void send_done(void* arg, herald_envelope* env, uint32_t verdict, uint16_t reason, herald_str text);
   uint64_t park(Deliveries d);
   void dispatch_parked(std::string_view id);
   // Runs fn on the writer; its response (or refusal) goes to `reply`.
-  void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn);
+  void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts = 0,
+           bool from_peer = false);
 
   sdk::Host host_;
   ImConfig config_;
@@ -110,6 +139,17 @@ class ImService {
   std::mutex parked_mutex_;
   uint64_t next_parked_ = 1;
   std::map<uint64_t, Deliveries> parked_;  // stored SENDs waiting for im.route (header ":im_delivery")
+
+  // Cluster mode.
+  std::atomic<const herald_im_log_v1*> log_{nullptr};
+  std::string instance_;  // "<node_id>/<random>": tells this process's records from a restarted one's
+  std::mutex pending_mutex_;
+  uint64_t next_request_ = 1;
+  std::map<uint64_t, Pending> pending_;
+  std::atomic<uint64_t> applied_position_{0};  // committed log position + 1
+  std::mutex apply_mutex_;
+  std::condition_variable apply_cv_;
+  uint64_t queued_position_ = 0;  // position + 1 of the last record handed to the writer
 
   herald_im_service_v1 table_{};
 };

@@ -8,6 +8,11 @@ namespace herald::messaging {
 MsgIdGenerator::MsgIdGenerator(std::string_view node_id, binary::MsgId floor)
     : node_(std::hash<std::string_view>{}(node_id) & 0x3FFu), last_(floor) {}
 
+void MsgIdGenerator::reset(std::string_view node_id, binary::MsgId floor) {
+  node_ = std::hash<std::string_view>{}(node_id) & 0x3FFu;
+  last_ = floor;
+}
+
 binary::MsgId MsgIdGenerator::next(uint64_t now_ms) {
   uint64_t since = now_ms > kEpochMs ? now_ms - kEpochMs : 0;
   binary::MsgId candidate = (since << 22) | (node_ << 12);

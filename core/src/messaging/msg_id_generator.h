@@ -16,6 +16,10 @@ class MsgIdGenerator {
   MsgIdGenerator(std::string_view node_id, binary::MsgId floor);
   // Writer thread only (not synchronised). Strictly increasing.
   binary::MsgId next(uint64_t now_ms);
+  binary::MsgId last() const { return last_; }
+  // Cluster mode: every node generates the same ids from the same records, so the node bits are the
+  // same everywhere and the floor is the one persisted with the applied log position.
+  void reset(std::string_view node_id, binary::MsgId floor);
 
   static constexpr uint64_t kEpochMs = 1704067200000ull;  // 2024-01-01T00:00:00Z
   static uint64_t timestamp_ms(binary::MsgId id) { return (id >> 22) + kEpochMs; }

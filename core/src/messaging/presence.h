@@ -2,6 +2,7 @@
 // groups deliver only to online members, and the admin API asks devices_online() for a user.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -15,17 +16,33 @@ namespace herald::messaging {
 class Presence {
  public:
   // A device may hold several sessions at once (reconnect overlap); it is online while any is open.
-  void opened(const std::string& user, const std::string& device) {
+  // Both return the device's session count on this node afterwards.
+  int opened(const std::string& user, const std::string& device) {
     std::lock_guard lock(mutex_);
-    ++sessions_[user][device];
+    return ++sessions_[user][device];
   }
-  void closed(const std::string& user, const std::string& device) {
+  int closed(const std::string& user, const std::string& device) {
     std::lock_guard lock(mutex_);
     auto u = sessions_.find(user);
-    if (u == sessions_.end()) return;
+    if (u == sessions_.end()) return 0;
     auto d = u->second.find(device);
-    if (d != u->second.end() && --d->second == 0) u->second.erase(d);
+    int left = 0;
+    if (d != u->second.end()) {
+      left = --d->second;
+      if (left == 0) u->second.erase(d);
+    }
     if (u->second.empty()) sessions_.erase(u);
+    return left;
+  }
+  // Cluster mode: the log bridge's presence map says whether a device has a session on another node.
+  void set_remote(const herald_im_log_v1* log) {
+    remote_.store(log && HERALD_STRUCT_HAS(log, herald_im_log_v1, online_elsewhere) && log->online_elsewhere ? log
+                                                                                                          : nullptr);
+  }
+  bool online_elsewhere(std::string_view user, std::string_view device) const {
+    const herald_im_log_v1* log = remote_.load();
+    return log && log->online_elsewhere(log->arg, herald_str{user.data(), user.size()},
+                                        herald_str{device.data(), device.size()}) != 0;
   }
   std::vector<std::string> devices_online(std::string_view user) const {
     std::lock_guard lock(mutex_);
@@ -42,6 +59,7 @@ class Presence {
 
  private:
   mutable std::mutex mutex_;
+  std::atomic<const herald_im_log_v1*> remote_{nullptr};
   std::map<std::string, std::map<std::string, int>> sessions_;  // user -> device -> open sessions
 };
 

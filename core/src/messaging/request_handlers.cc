@@ -30,7 +30,7 @@ std::string group_of(const Conversation& conv) { return conv.first; }
 bool is_admin(GroupRole role) { return role == GroupRole::kOwner || role == GroupRole::kAdmin; }
 }  // namespace
 
-uint64_t Operations::now_ms() {
+uint64_t Operations::wall_ms() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
@@ -100,7 +100,7 @@ uint64_t Operations::require_participant(MessageStore& store, const Conversation
       return m->join_seq;
     }
     case ConversationKind::kRoom:
-      if (!delivery_.in_room(conv.first, user)) throw ImError(HERALD_REASON_NOT_MEMBER, "not in " + conv.id);
+      if (!replay_ts_ms_ && !delivery_.in_room(conv.first, user)) throw ImError(HERALD_REASON_NOT_MEMBER, "not in " + conv.id);
       return 0;
   }
   return 0;
@@ -189,7 +189,7 @@ uint32_t Operations::badge(MessageStore& store, const std::string& user, bool ha
 UserDelivery Operations::user_delivery(MessageStore& store, const std::string& user, std::string except,
                                        binary::TimelineEntry entry) {
   UserDelivery u{user, std::move(except), {}, {}};
-  if (delivery_.wants_push_targets()) u.push_targets = push_targets(store, user);
+  if (delivery_.wants_push_targets() && !replay_from_peer_) u.push_targets = push_targets(store, user);
   u.frame = encode(binary::PushFrame{{std::move(entry)}, badge(store, user, !u.push_targets.empty())});
   return u;
 }
@@ -308,7 +308,8 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
     } else if (!presence_.online(user)) {
       // Read diffusion: offline members page history later; a push bridge still hears of the first
       // push.read_diffusion_max of them (one token lookup each).
-      if (user != in.caller.user && delivery_.wants_push_targets() && offline_lookups++ < config_.push.read_diffusion_max)
+      if (user != in.caller.user && delivery_.wants_push_targets() && !replay_from_peer_ &&
+          offline_lookups++ < config_.push.read_diffusion_max)
         if (auto u = offline_delivery(store, user, copy)) out.deliveries.users.push_back(std::move(*u));
       continue;
     }

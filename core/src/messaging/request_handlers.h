@@ -73,7 +73,21 @@ class Operations {
   // batch transaction, before its commit).
   void prune(MessageStore& store);
 
-  static uint64_t now_ms();
+  // The operation's clock: the wall clock, or while replaying a cluster log record the origin's clock
+  // from the record, so every node stores the same ts and msg_id (docs/cluster.md).
+  uint64_t now_ms() const { return replay_ts_ms_ ? replay_ts_ms_ : wall_ms(); }
+  static uint64_t wall_ms();
+  // Cluster replay (writer thread): from begin to end, now_ms() is `ts_ms` and room membership counts as
+  // checked (rooms are per node, in memory; the origin checked before appending). A record from another
+  // node gets no push targets: offline push is the origin's decision, so no node notifies twice.
+  void begin_replay(uint64_t ts_ms, bool from_peer) {
+    replay_ts_ms_ = ts_ms;
+    replay_from_peer_ = from_peer;
+  }
+  void end_replay() {
+    replay_ts_ms_ = 0;
+    replay_from_peer_ = false;
+  }
   static std::vector<uint8_t> encode(binary::FrameBody body, bool priority = false);
 
  private:
@@ -125,6 +139,8 @@ class Operations {
   StoreParticipants& participants_;
   std::set<std::string> touched_users_;  // timelines grown since the last prune
   std::string sweep_cursor_;              // the last user the age sweep visited
+  uint64_t replay_ts_ms_ = 0;             // non-zero while a cluster log record is applied
+  bool replay_from_peer_ = false;         // ... that another node appended
 };
 
 }  // namespace herald::messaging
