@@ -90,7 +90,7 @@ TEST_CASE("check-config acceptance: unknown plugin, wrong type and missing requi
   CHECK(issues.size() == 3);
 }
 
-TEST_CASE("plugin schemas: unknown keys list the valid ones; plugin validators add deep errors") {
+TEST_CASE("plugin schemas: unknown keys list the valid ones, plugin validators add deep errors") {
   auto load = load_config_text(
       "service:\n" + kPluginPaths +
           "plugins:\n"

@@ -30,7 +30,7 @@ double reloads(ServerHarness& h, const char* result) {
 }
 }  // namespace
 
-TEST_CASE("an accepted reload swaps pipelines; in-flight envelopes finish on the old ones") {
+TEST_CASE("an accepted reload swaps pipelines, in-flight envelopes finish on the old ones") {
   ServerHarness h(pipelines("v1", "old"));
   h.start();
   CHECK(h.submit("inbound", {}).headers["x-tag"] == "v1");

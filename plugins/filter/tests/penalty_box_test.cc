@@ -41,7 +41,7 @@ TEST_CASE("penalties: the hit that reaches the threshold mutes, escalating each 
   CHECK(box.hit("u") == 60s);  // the last duration repeats
 }
 
-TEST_CASE("penalties: hits outside the window do not add up; a quiet period forgives") {
+TEST_CASE("penalties: hits outside the window do not add up, a quiet period forgives") {
   ManualClock clock;
   PenaltyBox box(three_in_a_minute(), clock);
   box.hit("u");
@@ -74,7 +74,7 @@ TEST_CASE("penalties: admin list, mute and unmute") {
   CHECK(box.muted("bob"));
 }
 
-TEST_CASE("penalties: hits = 0 never mutes; records stay bounded") {
+TEST_CASE("penalties: hits = 0 never mutes, records stay bounded") {
   ManualClock clock;
   PenaltyConfig off;
   off.hits = 0;

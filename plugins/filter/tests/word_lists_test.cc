@@ -42,7 +42,7 @@ std::vector<Hit> find(const WordLists& w, std::string_view text) {
 }
 }  // namespace
 
-TEST_CASE("word lists: files and inline words by category; mask replaces the original characters") {
+TEST_CASE("word lists: files and inline words by category, mask replaces the original characters") {
   TempFile words("# profanity\nbadword\n  darn \r\n\nheck\n");
   auto lists = WordLists::load(config("categories:\n"
                                       "  - {name: profanity, action: mask, files: [" + words.path + "]}\n"

@@ -48,7 +48,7 @@ TEST_CASE("limiter: per-user buckets are independent") {
   CHECK_FALSE(lim.check(lookup(alice), at(500)));
 }
 
-TEST_CASE("limiter: the first matching rule of a key kind wins; other kinds still apply") {
+TEST_CASE("limiter: the first matching rule of a key kind wins, other kinds still apply") {
   auto lim = make(parse(R"(
 rules:
   - {name: vip, key: user, match: {user: [vip*]}, algorithm: unlimited}
@@ -66,7 +66,7 @@ rules:
   CHECK(lim.check(lookup(joe), at(0))->rule->config().name == "users");
 }
 
-TEST_CASE("limiter: match on protocol, im and type; keys by ip, device, listener, type") {
+TEST_CASE("limiter: match on protocol, im and type, keys by ip, device, listener, type") {
   auto lim = make(parse(R"(
 rules:
   - {name: ip, key: ip, match: {protocol: mqtt}, rate: 1/s, burst: 1}
@@ -88,7 +88,7 @@ rules:
   CHECK(peer_ip("::1") == "::1");
 }
 
-TEST_CASE("limiter: memory stays bounded; idle keys are forgotten first") {
+TEST_CASE("limiter: memory stays bounded, idle keys are forgotten first") {
   RateLimitConfig c = parse("max_keys: 160\nrules: [{name: u, key: user, rate: 1/s, burst: 1}]");
   auto lim = make(c);
   for (int i = 0; i < 10'000; ++i) lim.check(lookup(Headers{{":user", "u" + std::to_string(i)}}), at(0));

@@ -316,7 +316,7 @@ TEST_CASE("custom body that is not JSON is rendered as a string") {
   CHECK(j["custom_type"] == "app.raw");
 }
 
-TEST_CASE("errors of a bad topic name the topic even with a req_id; result messages carry no kind") {
+TEST_CASE("errors of a bad topic name the topic even with a req_id, result messages carry no kind") {
   auto r = parse_request("$im/group/explode", R"({"req_id":"g9"})", "alice");
   REQUIRE(!r.ok());
   auto e = json::parse(error_entry(r.code, r.reason, r.context));

@@ -43,7 +43,7 @@ TEST_CASE("PING is answered with PONG carrying the suggested interval") {
   CHECK(pong.server_time_ms > 0);
 }
 
-TEST_CASE("silence for idle_timeout ends in KICK KEEPALIVE_TIMEOUT; frames keep it alive") {
+TEST_CASE("silence for idle_timeout ends in KICK KEEPALIVE_TIMEOUT, frames keep it alive") {
   Env env;
   BinaryConfig cfg;
   cfg.heartbeat = 100ms;
@@ -89,7 +89,7 @@ TEST_CASE("a session is kicked with TOKEN_EXPIRED when its token's expiry passes
   CHECK(env.counter("herald_binary_kicks_total", {{"reason", "token_expired"}}) == 1);
 }
 
-TEST_CASE("the handle kicks from any thread with text and redirect; the session ends once") {
+TEST_CASE("the handle kicks from any thread with text and redirect, the session ends once") {
   Env env;
   BinaryServer server(env.host(), BinaryConfig{}, jwt_auth());
   auto observer = std::make_shared<RecordingObserver>();

@@ -54,7 +54,7 @@ hb::SendFrame text_send(const std::string& cmid) {
 
 }  // namespace
 
-TEST_CASE("without a router requests get UNSUPPORTED_FEATURE; PUSH_ACK is dropped") {
+TEST_CASE("without a router requests get UNSUPPORTED_FEATURE, PUSH_ACK is dropped") {
   Env env;
   BinaryServer server(env.host(), BinaryConfig{}, jwt_auth());
   Client c(env, server);
@@ -154,7 +154,7 @@ TEST_CASE("an error answer and an oversize answer") {
   CHECK(c.expect_error(6).code == HERALD_REASON_PAYLOAD_TOO_LARGE);
 }
 
-TEST_CASE("answers after the connection closed are dropped; DISCONNECT reaches the router") {
+TEST_CASE("answers after the connection closed are dropped, DISCONNECT reaches the router") {
   Env env;
   BinaryServer server(env.host(), BinaryConfig{}, jwt_auth());
   auto router = std::make_shared<RecordingRouter>();

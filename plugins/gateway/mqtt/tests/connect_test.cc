@@ -44,7 +44,7 @@ TEST_CASE("v5 CONNECT is accepted with CONNACK properties") {
   c.expect<m::Pingresp>();
 }
 
-TEST_CASE("v5 empty client id gets an assigned identifier; 3.1.1 needs clean session") {
+TEST_CASE("v5 empty client id gets an assigned identifier, 3.1.1 needs clean session") {
   Env env;
   TestBroker b(env, test_config(env, false));
   b.start();
@@ -107,7 +107,7 @@ TEST_CASE("the first packet must be CONNECT") {
   CHECK(c.silent(50ms));
 }
 
-TEST_CASE("a malformed packet gets v5 DISCONNECT with the codec's reason; 3.1.1 is closed") {
+TEST_CASE("a malformed packet gets v5 DISCONNECT with the codec's reason, 3.1.1 is closed") {
   Env env;
   TestBroker b(env, test_config(env, false));
   b.start();

@@ -4,7 +4,7 @@
 
 namespace herald::gateway::mqtt::test {
 
-TEST_CASE("never more in flight than the client's receive maximum; the rest waits in the queue") {
+TEST_CASE("never more in flight than the client's receive maximum, the rest waits in the queue") {
   Env env;
   TestBroker b(env, test_config(env, false));
   b.start();
@@ -171,7 +171,7 @@ TEST_CASE("message expiry: decremented on delivery, expired messages are not del
   CHECK(sub.silent());
 }
 
-TEST_CASE("disconnect_all sends v5 DISCONNECT 0x8B; no will on shutdown by default") {
+TEST_CASE("disconnect_all sends v5 DISCONNECT 0x8B, no will on shutdown by default") {
   Env env;
   TestBroker b(env, test_config(env, false));
   b.start();

@@ -262,7 +262,7 @@ TEST_CASE("a connection that never sends CONNECT is closed after the connect tim
   CHECK(c.wait_closed(3s));
 }
 
-TEST_CASE("the session observer sees online/offline with causes; disconnect_client kicks one connection") {
+TEST_CASE("the session observer sees online/offline with causes, disconnect_client kicks one connection") {
   struct Observer : SessionObserver {
     std::mutex mu;
     std::condition_variable cv;

@@ -155,7 +155,7 @@ TEST_CASE("tcp max_connections refuses beyond the bound", "[tcp]") {
   net.stop();
 }
 
-TEST_CASE("handler close flushes queued bytes first; stop closes with kShutdown", "[tcp]") {
+TEST_CASE("handler close flushes queued bytes first, stop closes with kShutdown", "[tcp]") {
   TestHost th(2);
   Observed seen;
   NetServer net(th.host(), {tcp_listener("c")}, {{ListenerProtocol::kMqtt, echo_factory(seen)}});

@@ -137,7 +137,7 @@ TEST_CASE("a dropped binary connection leaves the registry") {
   CHECK(f.registry.online_users() == 0);
 }
 
-TEST_CASE("MQTT sessions join the registry; policy one kicks an MQTT device with DISCONNECT 0x8E") {
+TEST_CASE("MQTT sessions join the registry, policy one kicks an MQTT device with DISCONNECT 0x8E") {
   Env env;
   SessionConfig cfg;
   cfg.multi_device = MultiDevicePolicy::kOne;

@@ -70,7 +70,7 @@ SessionConfig with_policy(MultiDevicePolicy p) {
 
 }  // namespace
 
-TEST_CASE("policy all: every device stays; same device replaces and kicks its old connection") {
+TEST_CASE("policy all: every device stays, same device replaces and kicks its old connection") {
   auto sink = std::make_shared<RecordingSink>();
   SessionRegistry r(nullptr, with_policy(MultiDevicePolicy::kAll), sink);
   auto c1 = std::make_shared<FakeControl>(), c2 = std::make_shared<FakeControl>(), c3 = std::make_shared<FakeControl>();
@@ -145,7 +145,7 @@ TEST_CASE("policy one_per_platform: only the same platform is displaced") {
   CHECK(r.devices("dave").size() == 3);
 }
 
-TEST_CASE("kick_user kicks every device; entries leave when the connections report their end") {
+TEST_CASE("kick_user kicks every device, entries leave when the connections report their end") {
   SessionRegistry r(nullptr, SessionConfig{});
   auto a = std::make_shared<FakeControl>(), b = std::make_shared<FakeControl>();
   auto da = dev("erin", "a", "ios", a), db = dev("erin", "b", "web", b);
