@@ -166,6 +166,10 @@ MessageStore::MessageStore(const std::string& file, Synchronous synchronous) {
   // spills pages to the WAL mid-transaction and re-reads them (pread) afterwards. 64 MB holds a
   // batch's working set (the memory is used only as the database grows into it).
   exec("PRAGMA cache_size=-65536");
+  // Every job runs in a savepoint, whose sub-journal (the pages it changes, as they were) spills to
+  // a temporary file past 64 KB: one pwrite per page and an ftruncate per RELEASE. In memory it is a
+  // memcpy (bounded by one job's pages).
+  exec("PRAGMA temp_store=MEMORY");
   // Checkpoint every ~40 MB of WAL instead of every 4 MB: pages rewritten by many commits (b-tree
   // interiors, the leaves of active timelines) are copied back to the database once, not ten times.
   exec("PRAGMA wal_autocheckpoint=10000");
