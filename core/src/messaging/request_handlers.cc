@@ -315,6 +315,7 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
   store.next_conv_seq(conv.id);
 
   report_message(store, e, users, write_diffusion);  // before the pushes, so their badges count it
+  uint64_t own_version = 0;
   for (const auto& user : users) {
     MessageEntry copy = e;
     if (write_diffusion) {
@@ -322,12 +323,14 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
       copy.version = version;
       copy.prev_version = prev;
       store.touch_user_conv(user, conv.id, now);
+      if (user == in.caller.user) own_version = version;
     } else if (!presence_.online(user)) {
       continue;  // read diffusion: offline members page history later
     }
     std::string except = user == in.caller.user ? in.caller.device : std::string();
     out.deliveries.users.push_back(user_delivery(store, user, except, copy));
   }
+  if (own_version != out.ack.version) throw StorageError("send: the sender's version was not the one stored");
   (conv.kind == ConversationKind::kC2c ? metrics_.stored_c2c : metrics_.stored_group).add();
   return out;
 }
