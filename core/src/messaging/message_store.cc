@@ -267,14 +267,20 @@ uint64_t MessageStore::max_msg_id() {
   return s.step() ? s.u64(0) : 0;
 }
 
+bool MessageStore::load_integer(const char* query, std::string_view a, std::optional<std::string_view> b,
+                                uint64_t& v) {
+  auto& s = sql(query);
+  s.bind(1, a);
+  if (b) s.bind(2, *b);
+  bool found = s.step();
+  v = found ? s.u64(0) : 0;
+  s.reset();
+  return found;
+}
+
 RowCache::Slot& MessageStore::conv_slot(const std::string& conv) {
   return conv_seqs_.get(conv, [&](uint64_t& v) {
-    auto& s = sql("SELECT last_seq FROM conversations WHERE conv = ?");
-    s.bind(1, conv);
-    bool found = s.step();
-    v = found ? s.u64(0) : 0;
-    s.reset();
-    return found;
+    return load_integer("SELECT last_seq FROM conversations WHERE conv = ?", conv, std::nullopt, v);
   });
 }
 
@@ -289,12 +295,7 @@ uint64_t MessageStore::next_conv_seq(std::string_view conv) {
 
 RowCache::Slot& MessageStore::user_slot(const std::string& user) {
   return user_versions_.get(user, [&](uint64_t& v) {
-    auto& s = sql("SELECT last_version FROM users WHERE user = ?");
-    s.bind(1, user);
-    bool found = s.step();
-    v = found ? s.u64(0) : 0;
-    s.reset();
-    return found;
+    return load_integer("SELECT last_version FROM users WHERE user = ?", user, std::nullopt, v);
   });
 }
 
@@ -341,12 +342,7 @@ void MessageStore::touch_user_conv(std::string_view user, std::string_view conv,
 
 RowCache::Slot& MessageStore::device_slot(const std::string& key, std::string_view user, std::string_view device) {
   return device_acks_.get(key, [&](uint64_t& v) {
-    auto& s = sql("SELECT version FROM device_acks WHERE user = ? AND device = ?");
-    s.bind(1, user).bind(2, device);
-    bool found = s.step();
-    v = found ? s.u64(0) : 0;
-    s.reset();
-    return found;
+    return load_integer("SELECT version FROM device_acks WHERE user = ? AND device = ?", user, device, v);
   });
 }
 

@@ -163,6 +163,8 @@ class MessageStore {
 
  private:
   void trim_caches();
+  // The first column of `query`'s first row, with `a` (and `b`) bound; false when there is none.
+  bool load_integer(const char* query, std::string_view a, std::optional<std::string_view> b, uint64_t& v);
   RowCache::Slot& conv_slot(const std::string& conv);
   RowCache::Slot& user_slot(const std::string& user);
   RowCache::Slot& device_slot(const std::string& key, std::string_view user, std::string_view device);
