@@ -129,6 +129,14 @@ Statement& Statement::bind_blob(int index, const void* data, size_t size) {
   check(db_, sqlite3_bind_blob(stmt_, index, size ? data : "", static_cast<int>(size), SQLITE_TRANSIENT), "bind");
   return *this;
 }
+Statement& Statement::bind_static(int index, std::string_view text) {
+  check(db_, sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC), "bind");
+  return *this;
+}
+Statement& Statement::bind_blob_static(int index, const void* data, size_t size) {
+  check(db_, sqlite3_bind_blob(stmt_, index, size ? data : "", static_cast<int>(size), SQLITE_STATIC), "bind");
+  return *this;
+}
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -234,12 +242,12 @@ void MessageStore::flush() {
   conv_seqs_.flush([&](const std::string& conv, const RowCache::Slot& slot) {
     sql("INSERT INTO conversations(conv, last_seq) VALUES(?, ?) "
         "ON CONFLICT(conv) DO UPDATE SET last_seq = excluded.last_seq")
-        .bind(1, conv).bind(2, slot.value).run();
+        .bind_static(1, conv).bind(2, slot.value).run();
   });
   user_versions_.flush([&](const std::string& user, const RowCache::Slot& slot) {
     sql("INSERT INTO users(user, last_version) VALUES(?, ?) "
         "ON CONFLICT(user) DO UPDATE SET last_version = excluded.last_version")
-        .bind(1, user).bind(2, slot.value).run();
+        .bind_static(1, user).bind(2, slot.value).run();
   });
   auto split = [](const std::string& key) {
     auto at = key.find('\0');
@@ -249,12 +257,12 @@ void MessageStore::flush() {
     auto [user, device] = split(key);
     sql("INSERT INTO device_acks(user, device, version) VALUES(?, ?, ?) ON CONFLICT(user, device) "
         "DO UPDATE SET version = MAX(version, excluded.version)")
-        .bind(1, user).bind(2, device).bind(3, slot.value).run();
+        .bind_static(1, user).bind_static(2, device).bind(3, slot.value).run();
   });
   user_convs_.flush([&](const std::string& key, const RowCache::Slot& slot) {
     auto [user, conv] = split(key);
     sql("UPDATE user_convs SET updated = ? WHERE user = ? AND conv = ?")
-        .bind(1, slot.value).bind(2, user).bind(3, conv).run();
+        .bind(1, slot.value).bind_static(2, user).bind_static(3, conv).run();
   });
 }
 
@@ -270,8 +278,8 @@ uint64_t MessageStore::max_msg_id() {
 bool MessageStore::load_integer(const char* query, std::string_view a, std::optional<std::string_view> b,
                                 uint64_t& v) {
   auto& s = sql(query);
-  s.bind(1, a);
-  if (b) s.bind(2, *b);
+  s.bind_static(1, a);
+  if (b) s.bind_static(2, *b);
   bool found = s.step();
   v = found ? s.u64(0) : 0;
   s.reset();

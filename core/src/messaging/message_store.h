@@ -38,8 +38,11 @@ class Statement {
   Statement& bind(int index, uint64_t value) { return bind(index, static_cast<int64_t>(value)); }
   Statement& bind(int index, uint32_t value) { return bind(index, static_cast<int64_t>(value)); }
   Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
-  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::string_view text);  // copied
   Statement& bind_blob(int index, const void* data, size_t size);
+  // Not copied (hot paths): `text` / `data` must stay unchanged until the statement's last step.
+  Statement& bind_static(int index, std::string_view text);
+  Statement& bind_blob_static(int index, const void* data, size_t size);
   bool step();  // true: a row is available
   void run() { while (step()) {} }
 

@@ -127,7 +127,7 @@ std::pair<uint64_t, uint64_t> Operations::append_timeline(MessageStore& store, T
   auto& s = store.sql(
       "INSERT INTO timeline(user, version, prev_version, ts, msg_id, sig_kind, sig_conv, sig_msg_ids, sig_seq, "
       "sig_by, sig_device) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, user).bind(2, version).bind(3, prev).bind(4, ts).bind(5, msg_id);
+  s.bind_static(1, user).bind(2, version).bind(3, prev).bind(4, ts).bind(5, msg_id);
   if (sig) {
     s.bind(6, static_cast<uint32_t>(sig->kind)).bind(7, sig->conv.value).bind(8, join_ids(sig->msg_ids));
     s.bind(9, sig->seq).bind(10, sig->by.value).bind(11, sig->device.value);
@@ -298,9 +298,10 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
   store.sql("INSERT INTO messages(msg_id, conv, seq, sender, device, cmid, kind, custom_type, body, ts, "
             "sender_version, sender_prev) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(sender, cmid) DO NOTHING")
-      .bind(1, e.msg_id).bind(2, conv.id).bind(3, e.seq).bind(4, in.caller.user).bind(5, in.caller.device)
-      .bind(6, in.cmid).bind(7, static_cast<uint32_t>(in.kind)).bind(8, in.custom_type)
-      .bind_blob(9, in.body.data(), in.body.size()).bind(10, now).bind(11, out.ack.version)
+      .bind(1, e.msg_id).bind_static(2, conv.id).bind(3, e.seq).bind_static(4, in.caller.user)
+      .bind_static(5, in.caller.device).bind_static(6, in.cmid).bind(7, static_cast<uint32_t>(in.kind))
+      .bind_static(8, in.custom_type).bind_blob_static(9, in.body.data(), in.body.size()).bind(10, now)
+      .bind(11, out.ack.version)
       .bind(12, out.ack.prev_version)
       .run();
   if (store.changes() == 0) {
