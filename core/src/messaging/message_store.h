@@ -80,7 +80,7 @@ class RowCache {
     return map_.emplace(key, slot).first->second;
   }
   // Sets `slot` (of `key`) to `value` and marks it for the next flush, remembering the old state for
-  // undo() while a job is open.
+  // job_undo() while a job is open.
   void set(const std::string& key, Slot& slot, uint64_t value);
   // The row now exists in the table (written at once, e.g. a first insert): no flush needed for it.
   void created(const std::string& key, Slot& slot, uint64_t value);
@@ -107,7 +107,6 @@ class RowCache {
   void trim(size_t limit) {
     if (map_.size() > limit && dirty_.empty()) map_.clear();
   }
-  bool pending() const { return !dirty_.empty(); }
 
  private:
   void remember(const std::string& key, const Slot& slot);
