@@ -93,6 +93,20 @@ class SharedServerTest(ImServerTestCase):
             for prev, cur in zip(entries, entries[1:]):
                 self.assertEqual(cur["prev_version"], prev["version"], d.device)
 
+    def test_a_window_of_mqtt_sends_is_stored_and_acked_in_publish_order(self):
+        # The gateway runs a client's $im/ publishes concurrently (a window of sends shares one
+        # commit); the conversation order, the acks and the PUBACKs must still follow the publish order.
+        alice, bob = self.dev("alice9", "alice9.a1"), self.dev("bob9", "bob9.b1")
+        n = 200
+        infos = [alice.send("c2c", "bob9", f"w{i}", f"w-{i}", wait=False) for i in range(n)]
+        for info in infos:
+            info.wait_for_publish(TIMEOUT)
+        acks = alice.wait_entries(lambda e: e.get("kind") == "ack", n)
+        self.assertEqual([a["cmid"] for a in acks], [f"w-{i}" for i in range(n)])
+        self.assertEqual([a["seq"] for a in acks], list(range(1, n + 1)))
+        got = bob.wait_entries(lambda e: e.get("kind") == "msg" and e.get("conv") == "c2c:alice9:bob9", n)
+        self.assertEqual([m["body"] for m in got], [f"w{i}" for i in range(n)])
+
     def test_offline_user_syncs_exactly_the_thousand_messages_it_missed(self):
         alice = self.dev("alice2", "alice2.a1")
         infos = [alice.send("c2c", "bob2", f"m{i}", f"cm-{i}", wait=False) for i in range(1000)]

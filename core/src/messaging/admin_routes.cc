@@ -308,6 +308,7 @@ void add_admin_routes(const sdk::Host& host, ImService& im) {
                     };
                     bool read = svc->with_store(
                         [&](MessageStore& store) {
+                          store.flush();  // acks of this batch are still in the store's cache
                           auto& acks = store.sql("SELECT device, version FROM device_acks WHERE user = ?");
                           acks.bind(1, user);
                           while (acks.step()) entry(acks.text(0))["acked_version"] = acks.u64(1);

@@ -57,6 +57,7 @@ void Writer::run() {
 void Writer::run_batch(std::deque<WriterJob>& batch) {
   auto started = std::chrono::steady_clock::now();
   Txn txn;
+  std::map<std::string, uint64_t> versions;  // of the jobs kept so far
   std::vector<std::pair<WriterJob*, std::pair<herald_reason, std::string>>> refused;
   try {
     store_->begin();
@@ -66,13 +67,15 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
   }
   for (auto& job : batch) {
     // A savepoint per job: a refused request undoes only its own writes, not its batch neighbours'.
+    // Each job starts with an empty txn.user_versions, merged when it is kept (no copy per job).
     size_t commits_before = txn.on_commit.size();
-    auto versions_before = txn.user_versions;
+    txn.user_versions.clear();
     try {
       store_->savepoint();
       job.run(*store_, txn);
       store_->release();
       if (hooks_) hooks_->job_end(true);
+      for (auto& [user, v] : txn.user_versions) versions[user] = v;
       continue;
     } catch (const ImError& e) {
       refused.push_back({&job, {e.reason(), e.what()}});
@@ -85,15 +88,17 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     }
     if (hooks_) hooks_->job_end(false);
     txn.on_commit.resize(commits_before);
-    txn.user_versions = std::move(versions_before);
   }
+  txn.user_versions = std::move(versions);
   try {
+    store_->flush();  // the batch's counters, before maintenance reads the tables
     if (maintenance_) maintenance_(*store_);
     if (hooks_) hooks_->before_commit(*store_);
     store_->commit();
   } catch (const std::exception& e) {
     // Nothing of the batch is durable: roll back and fail every job, so no client sees an ack for
-    // data that is not there. Counters live in the database, so they roll back with it.
+    // data that is not there. The store drops its counter caches with the rollback (they reload
+    // from the tables), so no counter handed out in this batch is handed out differently later.
     store_->rollback();
     if (hooks_) hooks_->batch_end(false);
     for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, std::string("commit failed: ") + e.what());

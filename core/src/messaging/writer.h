@@ -39,7 +39,7 @@ class ImError : public std::runtime_error {
 // What a job leaves for after the commit.
 struct Txn {
   std::vector<std::function<void()>> on_commit;   // replies and deliveries, in order
-  std::map<std::string, uint64_t> user_versions;  // newest versions written, for the user_version cache
+  std::map<std::string, uint64_t> user_versions;  // newest versions this job wrote, for the user_version cache
 };
 
 struct WriterJob {

@@ -2,6 +2,7 @@
 // after the commit, and msg ids that never go back.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
 
 #include "messaging/msg_id_generator.h"
@@ -64,4 +65,93 @@ TEST_CASE("msg ids increase strictly and stay above the stored floor") {
   CHECK(MsgIdGenerator::timestamp_ms(a) == now);
   MsgIdGenerator restarted("node-a", b + 100);  // the clock went back across a restart
   CHECK(restarted.next(now - 500) == b + 101);
+}
+
+namespace {
+// Fails the commit of the batches it is told to: the writer's counter caches must then forget
+// everything the batch handed out.
+struct FailingCommit : TxnHooks {
+  std::atomic<int> fail_next{0};
+  void job_end(bool) override {}
+  void before_commit(MessageStore&) override {
+    if (fail_next.load() > 0) {
+      --fail_next;
+      throw StorageError("injected commit failure");
+    }
+  }
+  void batch_end(bool) override {}
+};
+
+// Reads one integer with a connection of its own (what survives the writer: committed rows only).
+uint64_t read_back(const std::string& file, const std::string& query) {
+  MessageStore other(file, Synchronous::kNormal);
+  auto& s = other.sql(query.c_str());
+  uint64_t v = s.step() ? s.u64(0) : 0;
+  s.reset();
+  return v;
+}
+}  // namespace
+
+TEST_CASE("cached counters are written with their batch and forgotten when its commit fails") {
+  herald::test::TempDir dir;
+  FailingCommit hooks;
+  const std::string file = dir.file("im.db");
+  {
+    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
+             [](const std::map<std::string, uint64_t>&) {}, nullptr, &hooks);
+    uint64_t seq = 0, version = 0;
+    CHECK(run(w, [&](MessageStore& s, Txn&) {
+            seq = s.next_conv_seq("c2c:a:b");
+            version = s.next_user_version("a", nullptr);
+            s.ack_device("a", "phone", 7);
+            s.ack_device("a", "phone", 3);  // never lowers
+          }) == 0);
+    CHECK(seq == 1);
+    CHECK(version == 1);
+    hooks.fail_next = 1;
+    CHECK(run(w, [&](MessageStore& s, Txn&) {
+            seq = s.next_conv_seq("c2c:a:b");
+            version = s.next_user_version("a", nullptr);
+            s.ack_device("a", "phone", 9);
+          }) == HERALD_REASON_STORAGE_UNAVAILABLE);
+    CHECK(seq == 2);  // handed out inside the failed batch: never acked, so it may be handed out again
+    uint64_t prev = 0;
+    CHECK(run(w, [&](MessageStore& s, Txn&) {
+            seq = s.next_conv_seq("c2c:a:b");
+            version = s.next_user_version("a", &prev);
+            CHECK(s.device_ack("a", "phone") == 7);
+          }) == 0);
+    CHECK(seq == 2);  // contiguous: the failed batch left no gap
+    CHECK(version == 2);
+    CHECK(prev == 1);
+  }
+  // What another connection sees: the cached values reached the tables before the commit.
+  CHECK(read_back(file, "SELECT last_seq FROM conversations WHERE conv = 'c2c:a:b'") == 2);
+  CHECK(read_back(file, "SELECT last_version FROM users WHERE user = 'a'") == 2);
+  CHECK(read_back(file, "SELECT version FROM device_acks WHERE user = 'a' AND device = 'phone'") == 7);
+}
+
+TEST_CASE("a refused job's first touch of a conversation leaves no cached row and no cached counter") {
+  herald::test::TempDir dir;
+  const std::string file = dir.file("im.db");
+  {
+    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
+             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+    CHECK(run(w, [](MessageStore& s, Txn&) {
+            s.touch_user_conv("a", "c2c:a:b", 100);
+            s.next_conv_seq("c2c:a:b");
+            throw ImError(HERALD_REASON_NOT_MEMBER, "no");
+          }) == HERALD_REASON_NOT_MEMBER);
+    uint64_t seq = 0;
+    CHECK(run(w, [&](MessageStore& s, Txn&) {
+            s.touch_user_conv("a", "c2c:a:b", 150);  // the refused job's row is gone: inserted again
+            s.touch_user_conv("b", "c2c:a:b", 200);
+            s.touch_user_conv("b", "c2c:a:b", 300);  // an update of a known row: written at the flush
+            seq = s.conv_last_seq("c2c:a:b");
+          }) == 0);
+    CHECK(seq == 0);
+  }
+  CHECK(read_back(file, "SELECT updated FROM user_convs WHERE user = 'a'") == 150);
+  CHECK(read_back(file, "SELECT updated FROM user_convs WHERE user = 'b'") == 300);
+  CHECK(read_back(file, "SELECT COUNT(*) FROM conversations") == 0);
 }

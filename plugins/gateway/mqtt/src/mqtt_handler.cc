@@ -544,11 +544,30 @@ void MqttConnection::pump_inbound() {
       item->started = true;
       start_inbound(item);
     }
-    if (!item->done) break;  // later publishes of this client wait behind it: order is kept
+    if (!item->done) {
+      start_reserved_behind();
+      break;  // later publishes of this client wait behind it: order is kept
+    }
     inbound_.pop_front();
     finish_inbound(*item);
   }
   pumping_ = false;
+}
+
+void MqttConnection::start_reserved_behind() {
+  // $im/ requests right behind a pending one start at once, in arrival order: the IM core takes them
+  // in the order they are submitted (as the binary front's pipelined requests), answers them in that
+  // order, and a client's window of sends shares one commit instead of one commit each. They still
+  // finish (PUBACK) in arrival order above. A plain publish stops this: it waits for everything
+  // before it, as before.
+  for (size_t i = 1; i < inbound_.size() && !closed_ && state_ == State::kConnected; ++i) {
+    auto item = inbound_[i];
+    if (!item->reserved) return;
+    if (!item->started) {
+      item->started = true;
+      start_inbound(item);
+    }
+  }
 }
 
 void MqttConnection::start_inbound(const std::shared_ptr<Inbound>& item) {

@@ -69,6 +69,7 @@ class MqttConnection : public std::enable_shared_from_this<MqttConnection> {
   void handle_pubrel(const m::Pubrel& p);
   void handle_disconnect(const m::Disconnect& d);
   void pump_inbound();
+  void start_reserved_behind();  // pump_inbound: $im/ requests behind a pending one
   void start_inbound(const std::shared_ptr<Inbound>& item);
   void finish_inbound(Inbound& item);
   void ack_publish(uint16_t packet_id, m::QoS qos, m::ReasonCode rc, std::string_view text);
