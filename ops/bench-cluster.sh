@@ -101,7 +101,7 @@ import json, os, sys
 out = sys.argv[1]
 s, c = (json.load(open(os.path.join(out, f"{n}.json"))) for n in ("single", "cluster"))
 def lat(r, q):
-    return r.get("latency_ms", {}).get(q, float("nan"))
+    return r.get("latency_us", {}).get(q, float("nan")) / 1000.0
 print(f"{'':24}{'single node':>14}{'3-node cluster':>16}{'ratio':>8}")
 print(f"{'msgs/s':24}{s['msgs_per_s']:>14.0f}{c['msgs_per_s']:>16.0f}{c['msgs_per_s'] / max(s['msgs_per_s'], 1):>8.2f}")
 for q in ("p50", "p99"):
