@@ -372,7 +372,7 @@ void ImAdapter::deliver(std::string_view user, std::string_view except_device, s
           };
         }
         // Not in the MQTT session store: the timeline is the durable copy, a resumed session that lost
-        // the delivery (restart) gets it from $im/sync (docs/messaging.md, "MQTT sessions and IM").
+        // the delivery (restart) gets it from $im/sync (docs/messaging.md, "Delivery to devices").
         broker_.deliver(control->client_id(), topic, to_bytes(im_json::entry_json(entry, push.badge)), {},
                         std::move(on_result), mqtt::SessionStorage::kMemory);
       }
