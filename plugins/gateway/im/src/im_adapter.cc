@@ -163,7 +163,8 @@ void ImAdapter::publish_inbox(const std::string& client_id, const std::string& u
                               const std::vector<std::string>& entries) {
   if (user.empty()) return;
   const std::string topic = im_json::inbox_topic(user);
-  for (const auto& e : entries) broker_.deliver(client_id, topic, to_bytes(e), {}, {});
+  // In memory only: a session that loses them (restart) syncs again (docs/messaging.md).
+  for (const auto& e : entries) broker_.deliver(client_id, topic, to_bytes(e), {}, {}, mqtt::SessionStorage::kMemory);
 }
 
 // ---- MQTT -----------------------------------------------------------------------------------------
@@ -370,8 +371,10 @@ void ImAdapter::deliver(std::string_view user, std::string_view except_device, s
             }
           };
         }
+        // Not in the MQTT session store: the timeline is the durable copy, a resumed session that lost
+        // the delivery (restart) gets it from $im/sync (docs/messaging.md, "Delivery to devices").
         broker_.deliver(control->client_id(), topic, to_bytes(im_json::entry_json(entry, push.badge)), {},
-                        std::move(on_result));
+                        std::move(on_result), mqtt::SessionStorage::kMemory);
       }
     } else {
       auto control = std::static_pointer_cast<session::BinarySessionControl>(d.control);

@@ -45,13 +45,16 @@ void Broker::publish(std::string topic, herald::mqtt::Bytes payload, herald::mqt
 }
 
 void Broker::deliver(std::string_view client_id, std::string topic, herald::mqtt::Bytes payload,
-                     herald::mqtt::Properties properties, std::function<void(DeliveryOutcome)> on_result) {
+                     herald::mqtt::Properties properties, std::function<void(DeliveryOutcome)> on_result,
+                     SessionStorage storage) {
   m::Publish p;
   p.topic = std::move(topic);
   p.payload = std::move(payload);
   p.qos = m::QoS::kAtLeastOnce;
   p.properties = std::move(properties);
-  core_->deliver_to_client(client_id, message_from_publish(std::move(p), "", wall_ms()), std::move(on_result));
+  auto msg = message_from_publish(std::move(p), "", wall_ms());
+  msg->memory_only = storage == SessionStorage::kMemory;
+  core_->deliver_to_client(client_id, std::move(msg), std::move(on_result));
 }
 
 void Broker::flush_storage() { core_->store().flush(); }

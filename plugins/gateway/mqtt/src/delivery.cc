@@ -82,7 +82,7 @@ void BrokerCore::deliver_local(const CellPtr& cell, const MessagePtr& msg, m::Qo
     enqueue(cell, std::move(out));
     return;
   }
-  if (persistent(s) && store_.is_open()) {
+  if (persistent(s) && store_.is_open() && !msg->memory_only) {
     out.mid = s.next_mid++;
     StoredMsg sm;
     sm.client_id = cell->client_id;

@@ -3,7 +3,7 @@
 
 namespace herald::gateway::mqtt {
 
-MessagePtr message_from_publish(m::Publish&& publish, std::string origin_client, uint64_t now) {
+std::shared_ptr<Message> message_from_publish(m::Publish&& publish, std::string origin_client, uint64_t now) {
   auto msg = std::make_shared<Message>();
   msg->topic = std::move(publish.topic);
   msg->payload = std::move(publish.payload);

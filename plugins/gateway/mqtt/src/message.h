@@ -26,6 +26,7 @@ struct Message {
   m::Properties properties;
   uint64_t expiry_at_ms = 0;  // wall clock (ms since epoch); 0 = never expires
   std::string origin_client;  // for No Local
+  bool memory_only = false;   // never written to the session store (SessionStorage::kMemory)
 };
 using MessagePtr = std::shared_ptr<const Message>;
 
@@ -38,7 +39,7 @@ inline uint64_t wall_ms() {
 inline bool expired(const Message& msg, uint64_t now) { return msg.expiry_at_ms != 0 && now >= msg.expiry_at_ms; }
 
 // Builds the routed message from a client PUBLISH (properties the receiver must not see are dropped).
-MessagePtr message_from_publish(m::Publish&& publish, std::string origin_client, uint64_t now);
+std::shared_ptr<Message> message_from_publish(m::Publish&& publish, std::string origin_client, uint64_t now);
 
 // One message on its way to one session: queued, or in flight with a packet identifier.
 struct OutMsg {

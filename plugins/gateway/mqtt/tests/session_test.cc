@@ -147,6 +147,51 @@ TEST_CASE("sessions, queued messages and retained messages survive a broker rest
   CHECK(ret.retain);
 }
 
+TEST_CASE("a memory-only delivery is resent on resume but not kept across a restart, a persisted one is") {
+  Env env;
+  auto cfg = test_config(env);
+  auto deliver = [](TestBroker& b, const char* topic, const char* body, SessionStorage storage) {
+    std::string t(topic), s(body);
+    b.broker.deliver("dev", t, m::Bytes(s.begin(), s.end()), {}, {}, storage);
+  };
+  {
+    TestBroker b(env, cfg);
+    b.start();
+    {
+      Client c(env, b.broker);
+      c.connect("dev", true, std::nullopt, std::nullopt, expiry(0xFFFFFFFF));
+      deliver(b, "mem/inflight", "m1", SessionStorage::kMemory);
+      CHECK(text(c.expect<m::Publish>().payload) == "m1");  // in flight, unacked
+      c.drop();
+    }
+    env.settle();
+    deliver(b, "mem/queued", "m2", SessionStorage::kMemory);
+    deliver(b, "disk/queued", "d1", SessionStorage::kPersist);
+    {
+      // Same process: both memory-only messages are still there (the in-flight one with DUP).
+      Client c(env, b.broker);
+      CHECK(c.connect("dev", false, std::nullopt, std::nullopt, expiry(0xFFFFFFFF)).session_present);
+      auto r1 = c.expect<m::Publish>();
+      CHECK(text(r1.payload) == "m1");
+      CHECK(r1.dup);
+      CHECK(text(c.expect<m::Publish>().payload) == "m2");
+      CHECK(text(c.expect<m::Publish>().payload) == "d1");
+      c.drop();  // none acknowledged
+    }
+    env.settle();
+    b.broker.flush_storage();
+  }
+  // After a restart only the persisted delivery is left.
+  TestBroker b(env, cfg);
+  b.start();
+  Client c(env, b.broker);
+  CHECK(c.connect("dev", false, std::nullopt, std::nullopt, expiry(0xFFFFFFFF)).session_present);
+  auto r = c.expect<m::Publish>();
+  CHECK(text(r.payload) == "d1");
+  ack(c, r);
+  CHECK(c.silent());
+}
+
 TEST_CASE("QoS 2 outbound: PUBREL is resent after a reconnect") {
   Env env;
   TestBroker b(env, test_config(env));

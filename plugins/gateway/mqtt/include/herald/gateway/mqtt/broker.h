@@ -88,10 +88,11 @@ class Broker {
   // Any thread: delivers to the session of `client_id` only, QoS 1. `on_result` runs on that session's
   // loop when the client's PUBACK arrives (kAcked), or when the message is given up (kDropped), or at
   // once on the calling thread when no such session exists (kNoSession). Queued while the session is
-  // offline; the callback is not persisted (after a restart the message is still redelivered, and
-  // nobody is told).
+  // offline; the callback is not persisted (kPersist: after a restart the message is still
+  // redelivered, and nobody is told; kMemory: a restart forgets it, see SessionStorage).
   void deliver(std::string_view client_id, std::string topic, herald::mqtt::Bytes payload,
-               herald::mqtt::Properties properties, std::function<void(DeliveryOutcome)> on_result);
+               herald::mqtt::Properties properties, std::function<void(DeliveryOutcome)> on_result,
+               SessionStorage storage = SessionStorage::kPersist);
 
   // Any thread: the live connection of `client_id` gets a v5 DISCONNECT with `reason`'s MQTT 5 byte
   // (SESSION_TAKEN_OVER 0x8E, ADMINISTRATIVE_ACTION 0x98, ...; a byte DISCONNECT may not carry becomes

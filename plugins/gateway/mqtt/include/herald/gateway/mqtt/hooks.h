@@ -141,4 +141,11 @@ enum class DeliveryOutcome : uint8_t {
   kDropped,    // the session ended, the queue was full, the message expired or exceeded the packet size
 };
 
+// Where Broker::deliver keeps a message for a persistent session until its PUBACK.
+enum class SessionStorage : uint8_t {
+  kPersist,  // in the session store as well (mqtt.db): redelivered after a restart, like any QoS 1
+  kMemory,   // in memory only (queue, in-flight, resent on resume while the process lives): for
+             // messages with a durable copy elsewhere, e.g. $im/inbox entries (the IM timeline)
+};
+
 }  // namespace herald::gateway::mqtt
