@@ -27,22 +27,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 RUN=$(mktemp -d /tmp/herald-bench-cluster.XXXXXX)
 OUT=$ROOT/build/bench-cluster
 mkdir -p "$OUT"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$RUN"
-}
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {  # wait_port PORT PID NAME
-  for _ in $(seq 1 600); do
-    kill -0 "$2" 2>/dev/null || { echo "ops/bench-cluster.sh: $3 exited; log:" >&2; cat "$RUN/$3.log" >&2; exit 1; }
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "ops/bench-cluster.sh: $3 did not listen on $1" >&2; exit 1
-}
+SCRIPT=ops/bench-cluster.sh
+source ops/bench/processes.sh
 (umask 077 && openssl rand -hex 32 > "$RUN/jwt.secret")
 
 # The mock cluster runs until its stdin closes: a FIFO held open by this script.

@@ -44,23 +44,8 @@ WINDOW=8
 RUN=$(mktemp -d /tmp/herald-bench.XXXXXX)
 mkdir -p "$OUT" "$RUN/mosquitto"
 rm -f "$OUT"/*.json
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$RUN"
-}
-trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {  # wait_port PORT PID NAME: until the port accepts, or fail if the process died
-  for _ in $(seq 1 300); do
-    kill -0 "$2" 2>/dev/null || { echo "ops/bench.sh: $3 exited; log:" >&2; cat "$RUN/$3.log" >&2; exit 1; }
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "ops/bench.sh: $3 did not listen on $1" >&2; exit 1
-}
+SCRIPT=ops/bench.sh
+source ops/bench/processes.sh
 
 MOSQ_PORT=$(free_port); HERALD_MQTT=$(free_port); HERALD_BIN=$(free_port); METRICS=$(free_port); RELAY_PORT=$(free_port)
 (umask 077 && openssl rand -hex 32 > "$RUN/jwt.secret")
