@@ -26,14 +26,8 @@ using sdk::Config;
 using sdk::StageCall;
 using sdk::Verdict;
 
-// Parses or throws PluginError with every problem listed.
 FilterConfig parse_or_throw(const Config& config) {
-  std::string problems;
-  FilterConfig c = parse_filter_config(config.node(), [&](std::string path, std::string message) {
-    problems += (problems.empty() ? "" : "; ") + path + ": " + message;
-  });
-  if (!problems.empty()) throw sdk::PluginError("filter config: " + problems, HERALD_REASON_INVALID_REQUEST);
-  return c;
+  return sdk::parse_config_or_throw("filter", config.node(), parse_filter_config);
 }
 
 // What identifies the word files' contents without reading them: path, size and mtime of each.

@@ -1,7 +1,5 @@
 #include "kafka_config.h"
 
-#include <herald/config_section.hpp>
-
 namespace herald::kafka {
 
 namespace {
@@ -11,11 +9,9 @@ constexpr std::string_view kReserved[] = {"enable.idempotence", "acks", "enable.
                                           "isolation.level"};
 }  // namespace
 
-KafkaConfig parse_kafka_config(const YAML::Node& node, std::vector<std::string>& errors) {
+KafkaConfig parse_kafka_config(const YAML::Node& node, const sdk::ConfigSection::Report& report) {
   KafkaConfig c;
-  sdk::ConfigSection root(node, "", [&](std::string path, std::string message) {
-    errors.push_back(path + ": " + message);
-  });
+  sdk::ConfigSection root(node, "", report);
   root.allow_keys({"bootstrap_servers", "topic", "partition", "append_timeout", "linger", "catch_up_timeout",
                    "fetch_wait", "presence_topic", "presence_heartbeat", "librdkafka"});
   root.string("bootstrap_servers", c.bootstrap_servers);
@@ -37,13 +33,13 @@ KafkaConfig parse_kafka_config(const YAML::Node& node, std::vector<std::string>&
       for (const auto& kv : extra) {
         std::string key = kv.first.as<std::string>("");
         if (!kv.second.IsScalar()) {
-          errors.push_back("librdkafka." + key + ": expected a scalar value");
+          report("librdkafka." + key, "expected a scalar value");
           continue;
         }
         bool reserved = false;
         for (auto r : kReserved) reserved = reserved || key == r;
         if (reserved) {
-          errors.push_back("librdkafka." + key + ": set by Herald for its delivery guarantees; not configurable");
+          report("librdkafka." + key, "set by Herald for its delivery guarantees; not configurable");
           continue;
         }
         c.librdkafka[key] = kv.second.as<std::string>();

@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <herald/config_section.hpp>
+
 namespace herald::kafka {
 
 struct KafkaConfig {
@@ -30,7 +32,7 @@ struct KafkaConfig {
   std::map<std::string, std::string> librdkafka;
 };
 
-// Parses `node`; each problem goes to errors as "<path>: <message>".
-KafkaConfig parse_kafka_config(const YAML::Node& node, std::vector<std::string>& errors);
+// Reports every problem with its YAML path; returns what parsed.
+KafkaConfig parse_kafka_config(const YAML::Node& node, const sdk::ConfigSection::Report& report);
 
 }  // namespace herald::kafka

@@ -11,14 +11,7 @@ namespace herald::kafka {
 
 namespace {
 KafkaConfig parse_or_throw(const sdk::Config& config) {
-  std::vector<std::string> errors;
-  KafkaConfig parsed = parse_kafka_config(config.node(), errors);
-  if (!errors.empty()) {
-    std::string all;
-    for (auto& e : errors) all += (all.empty() ? "" : "; ") + e;
-    throw sdk::PluginError("kafka config: " + all, HERALD_REASON_INVALID_REQUEST);
-  }
-  return parsed;
+  return sdk::parse_config_or_throw("kafka", config.node(), parse_kafka_config);
 }
 
 LogMetrics make_metrics(const sdk::Host& h) {
@@ -47,12 +40,7 @@ class KafkaPlugin : public sdk::Plugin {
   ~KafkaPlugin() override { stop(); }
 
   static void validate(const sdk::Config& config, sdk::Errors& errors) {
-    std::vector<std::string> found;
-    parse_kafka_config(config.node(), found);
-    for (const auto& e : found) {
-      auto colon = e.find(": ");
-      errors.add(e.substr(0, colon), colon == std::string::npos ? e : e.substr(colon + 2));
-    }
+    parse_kafka_config(config.node(), [&](std::string path, std::string message) { errors.add(path, message); });
   }
 
   void start() override {

@@ -29,12 +29,7 @@ using sdk::Config;
 std::string_view view(herald_str s) { return {s.data, s.size}; }
 
 PushConfig parse_or_throw(const Config& config) {
-  std::string problems;
-  PushConfig c = parse_push_config(config.node(), [&](std::string path, std::string message) {
-    problems += (problems.empty() ? "" : "; ") + path + ": " + message;
-  });
-  if (!problems.empty()) throw sdk::PluginError("push config: " + problems, HERALD_REASON_INVALID_REQUEST);
-  return c;
+  return sdk::parse_config_or_throw("push", config.node(), parse_push_config);
 }
 
 class PushPlugin : public sdk::Plugin {

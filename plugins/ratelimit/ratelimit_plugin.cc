@@ -23,12 +23,7 @@ using sdk::StageCall;
 using sdk::Verdict;
 
 RateLimitConfig parse_or_throw(const Config& config) {
-  std::string problems;
-  RateLimitConfig c = parse_ratelimit_config(config.node(), [&](std::string path, std::string message) {
-    problems += (problems.empty() ? "" : "; ") + path + ": " + message;
-  });
-  if (!problems.empty()) throw sdk::PluginError("ratelimit config: " + problems, HERALD_REASON_INVALID_REQUEST);
-  return c;
+  return sdk::parse_config_or_throw("ratelimit", config.node(), parse_ratelimit_config);
 }
 
 class RateLimitPlugin : public sdk::Plugin {

@@ -502,6 +502,20 @@ class Config {
   YAML::Node node_;
 };
 
+// A plugin's config parsed once by `parse(node, report)`, which calls report(path, message) for each
+// problem (the ConfigSection style): throws PluginError("<plugin> config: <path>: <message>; ...")
+// when anything was wrong, so init fails naming every bad key at once.
+template <class Parse>
+auto parse_config_or_throw(std::string_view plugin, const YAML::Node& node, Parse&& parse) {
+  std::string problems;
+  auto parsed = parse(node, [&](std::string path, std::string message) {
+    problems += (problems.empty() ? "" : "; ") + path + ": " + message;
+  });
+  if (!problems.empty())
+    throw PluginError(std::string(plugin) + " config: " + problems, HERALD_REASON_INVALID_REQUEST);
+  return parsed;
+}
+
 // Validation errors with paths relative to the validated node.
 class Errors {
  public:

@@ -8,18 +8,21 @@ using herald::kafka::parse_kafka_config;
 namespace {
 std::vector<std::string> problems(const std::string& yaml) {
   std::vector<std::string> errors;
-  parse_kafka_config(YAML::Load(yaml), errors);
+  parse_kafka_config(YAML::Load(yaml), [&](std::string path, std::string message) {
+    errors.push_back(path + ": " + message);
+  });
   return errors;
 }
 }  // namespace
 
 TEST_CASE("config: defaults and passthrough properties") {
   std::vector<std::string> errors;
+  auto collect = [&](std::string path, std::string message) { errors.push_back(path + ": " + message); };
   auto c = parse_kafka_config(YAML::Load(R"(
 bootstrap_servers: "k1:9092,k2:9092"
 librdkafka: {security.protocol: SASL_SSL, sasl.username: herald}
 )"),
-                              errors);
+                              collect);
   CHECK(errors.empty());
   CHECK(c.bootstrap_servers == "k1:9092,k2:9092");
   CHECK(c.topic == "herald.log");
