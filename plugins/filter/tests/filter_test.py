@@ -2,7 +2,6 @@
 zero-width / full-width / mixed-case evasions caught, mask / reject / flag as configured, penalties
 mute and unmute a sender, a SIGHUP reload swaps the word list with no message dropped, plain MQTT
 publishes filtered too. Every wait is bounded and waits for an event."""
-import argparse
 import json
 import os
 import signal
@@ -16,7 +15,7 @@ import urllib.request
 
 HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
-from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT, server_args  # noqa: E402
 from mqtt5_puback import AckClient  # noqa: E402
 from http_dependency import HttpDependency  # noqa: E402
 
@@ -316,8 +315,5 @@ class ModerationTest(ImServerTestCase):
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser()
-    p.add_argument("--herald", required=True)
-    p.add_argument("--plugin-dir", required=True)
-    ARGS, rest = p.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    ARGS, argv = server_args()
+    unittest.main(argv=argv, verbosity=2)

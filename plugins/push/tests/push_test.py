@@ -7,7 +7,6 @@ notification per message with the right badge, online devices none; dead tokens 
 never used again; throttling is retried after Retry-After; a hanging endpoint trips its breaker while
 messages keep flowing, and so does a slow one; an online device that never acks is notified after the
 core's ack timeout; offline members of read-diffusion groups are notified."""
-import argparse
 import base64
 import json
 import os
@@ -23,7 +22,7 @@ import paho.mqtt.client as mqtt
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "integration"))
-from im_harness import ImServer, ImServerTestCase, TIMEOUT  # noqa: E402
+from im_harness import ImServer, ImServerTestCase, TIMEOUT, server_args  # noqa: E402
 from provider_standins import StandIns  # noqa: E402
 
 ARGS = None
@@ -473,8 +472,5 @@ class CollapseTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser()
-    p.add_argument("--herald", required=True)
-    p.add_argument("--plugin-dir", required=True)
-    ARGS, rest = p.parse_known_args()
-    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+    ARGS, argv = server_args()
+    unittest.main(argv=argv, verbosity=2)
