@@ -154,21 +154,14 @@ void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)
   writer_->submit(WriterJob{[this, reply, fn = std::move(fn), replay_ts, from_peer](MessageStore& store,
                                                                                      Txn& txn) mutable {
                               if (!replay_ts) return fn(store, txn, reply);
-                              ops_->begin_replay(replay_ts, from_peer);
-                              struct EndReplay {
-                                Operations& ops;
-                                ~EndReplay() { ops.end_replay(); }
-                              } end{*ops_};
+                              Operations::Replay replay(*ops_, replay_ts, from_peer);
                               fn(store, txn, reply);
                             },
                             [reply](herald_reason reason, const std::string& text) { reply.error(reason, text); }});
 }
 
 void ImService::request(const Session& session, std::string_view frame, Reply reply) {
-  binary::DecodeLimits limits;
-  limits.max_frame_size = binary::kMaxFrameSizeCeiling;
-  auto decoded = binary::decode_frame(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()), limits);
+  auto decoded = decode(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()), frame.size()));
   if (decoded.status != binary::DecodeStatus::kOk) {
     if (decoded.status == binary::DecodeStatus::kNeedMore)
       return reply.error(HERALD_REASON_MALFORMED, "truncated frame");
@@ -216,6 +209,12 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
     return replicate(std::move(record), Pending{reply, nullptr, nullptr});
   }
   run(caller, body, reply, 0, false);
+}
+
+binary::DecodeResult ImService::decode(std::span<const uint8_t> bytes) {
+  binary::DecodeLimits limits;
+  limits.max_frame_size = binary::kMaxFrameSizeCeiling;
+  return binary::decode_frame(bytes, limits);
 }
 
 bool ImService::changes_state(const binary::FrameBody& body) {
@@ -376,9 +375,7 @@ binary::FrameBody ImService::call(const Session& session, binary::FrameBody requ
   if (!waiter->cv.wait_for(lock, timeout, [&] { return waiter->done; }))
     return binary::ErrorFrame{HERALD_REASON_TIMEOUT, "no answer from the messaging core in time", 0};
   if (waiter->frame.empty()) return binary::ResultFrame{};  // requests without a response
-  binary::DecodeLimits limits;
-  limits.max_frame_size = binary::kMaxFrameSizeCeiling;
-  auto decoded = binary::decode_frame(waiter->frame, limits);
+  auto decoded = decode(waiter->frame);
   if (decoded.status != binary::DecodeStatus::kOk)
     return binary::ErrorFrame{HERALD_REASON_UNSPECIFIED_ERROR, "undecodable response", 0};
   return std::move(decoded.frame.body);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include <herald/binary/codec.h>
 #include <herald/sdk.hpp>
 
 #include "herald/im_service.h"
@@ -104,6 +105,9 @@ class ImService {
   void report_sessions(const Session& s, int local_sessions);
   bool replicated() const { return config_.replicated; }  // a log attaches only then
   static bool changes_state(const binary::FrameBody& body);
+  // A frame passed inside the process (fronts, admin API, cluster log): the codec's ceiling, not a
+  // wire limit (the fronts enforced theirs).
+  static binary::DecodeResult decode(std::span<const uint8_t> bytes);
   // Appends `record` (origin, request id and ts filled in here); `pending` is answered when this node
   // applies it, or with the failure when the append fails.
   void replicate(ReplicationRecord record, Pending pending);

@@ -143,11 +143,9 @@ void ImService::apply(uint64_t position, std::string_view bytes) {
     queued_position_ = position + 1;
   }
   auto record = decode_record(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-  binary::DecodeLimits limits;
-  limits.max_frame_size = binary::kMaxFrameSizeCeiling;
   std::optional<binary::Frame> frame;
   if (record) {
-    auto decoded = binary::decode_frame(record->frame, limits);
+    auto decoded = decode(record->frame);
     if (decoded.status == binary::DecodeStatus::kOk) frame = std::move(decoded.frame);
   }
   if (!frame) {
@@ -175,11 +173,7 @@ void ImService::apply(uint64_t position, std::string_view bytes) {
       writer_->submit(WriterJob{
           [this, in = std::move(in), valid, ts, completion, raw](MessageStore& store, Txn& txn) {
             if (!valid) throw ImError(HERALD_REASON_MALFORMED, "send record without a SEND frame");
-            ops_->begin_replay(ts, !completion);
-            struct EndReplay {
-              Operations& ops;
-              ~EndReplay() { ops.end_replay(); }
-            } end{*ops_};
+            Operations::Replay replay(*ops_, ts, !completion);
             auto out = std::make_shared<SendOutcome>(ops_->send(store, txn, in));
             if (completion)
               txn.on_commit.push_back([this, out, completion, raw] { complete_send(out, completion, raw); });

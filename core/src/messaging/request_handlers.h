@@ -88,6 +88,17 @@ class Operations {
     replay_ts_ms_ = 0;
     replay_from_peer_ = false;
   }
+  // begin_replay .. end_replay for a scope, also when the operation throws.
+  class Replay {
+   public:
+    Replay(Operations& ops, uint64_t ts_ms, bool from_peer) : ops_(ops) { ops_.begin_replay(ts_ms, from_peer); }
+    ~Replay() { ops_.end_replay(); }
+    Replay(const Replay&) = delete;
+    Replay& operator=(const Replay&) = delete;
+
+   private:
+    Operations& ops_;
+  };
   static std::vector<uint8_t> encode(binary::FrameBody body, bool priority = false);
 
  private:
