@@ -1,5 +1,7 @@
 #include "presence_map.h"
 
+#include "client_conf.h"
+
 #include <cstring>
 
 namespace herald::kafka {
@@ -28,19 +30,10 @@ PresenceMap::~PresenceMap() {
 
 void PresenceMap::start() {
   char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& k, const std::string& v) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw sdk::PluginError("kafka presence: property " + k + ": " + err, HERALD_REASON_INVALID_REQUEST);
-    }
-  };
-  set("bootstrap.servers", config_.bootstrap_servers);
-  for (const auto& [k, v] : config_.librdkafka) set(k, v);
-  set("client.id", "herald-" + instance_ + "-presence");
-  set("group.id", "herald-presence-" + instance_);
-  set("enable.auto.commit", "false");
-  set("fetch.wait.max.ms", std::to_string(config_.fetch_wait.count()));
+  rd_kafka_conf_t* conf = client_conf(config_, "herald-" + instance_ + "-presence");
+  conf_set(conf, "group.id", "herald-presence-" + instance_);
+  conf_set(conf, "enable.auto.commit", "false");
+  conf_set(conf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait.count()));
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!consumer_) throw sdk::PluginError(std::string("kafka presence: cannot create the reader: ") + err);
 

@@ -1,5 +1,7 @@
 #include "replication_log.h"
 
+#include "client_conf.h"
+
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -17,22 +19,6 @@ struct Append {
   Clock::time_point started;
   ReplicationLog* log;
 };
-
-void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
-  char err[512];
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    throw sdk::PluginError("kafka: property " + key + ": " + err, HERALD_REASON_INVALID_REQUEST);
-  }
-}
-
-rd_kafka_conf_t* base_conf(const KafkaConfig& c, const std::string& client_id) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", c.bootstrap_servers);
-  set(conf, "client.id", client_id);
-  for (const auto& [k, v] : c.librdkafka) set(conf, k, v);
-  return conf;
-}
 }  // namespace
 
 ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics metrics)
@@ -40,13 +26,13 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
   std::string id = "herald-" + std::string(host_.node_id());
   char err[512];
 
-  rd_kafka_conf_t* pconf = base_conf(config_, id);
+  rd_kafka_conf_t* pconf = client_conf(config_, id);
   // Exactly-once appends from this producer (no duplicates or reordering on its retries) and an
   // acknowledgement only once every in-sync replica has the record: what the core's ack promises.
-  set(pconf, "enable.idempotence", "true");
-  set(pconf, "acks", "all");
-  set(pconf, "message.timeout.ms", std::to_string(config_.append_timeout.count()));
-  set(pconf, "linger.ms", std::to_string(config_.linger.count()));
+  conf_set(pconf, "enable.idempotence", "true");
+  conf_set(pconf, "acks", "all");
+  conf_set(pconf, "message.timeout.ms", std::to_string(config_.append_timeout.count()));
+  conf_set(pconf, "linger.ms", std::to_string(config_.linger.count()));
   rd_kafka_conf_set_opaque(pconf, this);
   rd_kafka_conf_set_dr_msg_cb(pconf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
     auto* a = static_cast<Append*>(m->_private);
@@ -68,14 +54,14 @@ ReplicationLog::ReplicationLog(sdk::Host host, KafkaConfig config, LogMetrics me
   if (!producer_) throw sdk::PluginError(std::string("kafka: cannot create the producer: ") + err);
   topic_ = rd_kafka_topic_new(producer_, config_.topic.c_str(), nullptr);
 
-  rd_kafka_conf_t* cconf = base_conf(config_, id + "-reader");
+  rd_kafka_conf_t* cconf = client_conf(config_, id + "-reader");
   // The reader assigns its partition itself and keeps its position in the core's store, in the same
   // transaction as the records' effects; Kafka's committed offsets are not used.
-  set(cconf, "enable.auto.commit", "false");
-  set(cconf, "enable.auto.offset.store", "false");
-  set(cconf, "group.id", "herald-replica-" + std::string(host_.node_id()));
-  set(cconf, "isolation.level", "read_committed");
-  set(cconf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait.count()));
+  conf_set(cconf, "enable.auto.commit", "false");
+  conf_set(cconf, "enable.auto.offset.store", "false");
+  conf_set(cconf, "group.id", "herald-replica-" + std::string(host_.node_id()));
+  conf_set(cconf, "isolation.level", "read_committed");
+  conf_set(cconf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait.count()));
   rd_kafka_conf_set_opaque(cconf, this);
   rd_kafka_conf_set_error_cb(cconf, &ReplicationLog::on_client_error);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
