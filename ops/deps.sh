@@ -11,6 +11,7 @@ PACKAGES=(
   libpoco-dev libsqlite3-dev sqlite3 librdkafka-dev libyaml-cpp-dev prometheus-cpp-dev catch2
   libssl-dev openssl zlib1g-dev libnghttp2-dev libcurl4-openssl-dev
   nlohmann-json3-dev                            # JSON for the IM-over-MQTT payload codec (protocols/im_json)
+  libjemalloc-dev                               # the server's allocator (HERALD_JEMALLOC)
   rpm dpkg-dev                                  # ops/package.sh: rpmbuild and dpkg-shlibdeps for CPack
   prometheus                                    # the dashboard test scrapes herald with a real Prometheus
   python3-h2 python3-cryptography               # push tests: HTTP/2+TLS APNs stand-in, JWT checks, throwaway keys

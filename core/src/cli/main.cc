@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "messaging/im_plugin.h"
+#include "messaging/message_store.h"
 
 namespace {
 void usage(FILE* out) {
@@ -23,6 +24,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  herald::messaging::configure_sqlite_process();  // before any database is opened
   herald::messaging::register_builtin();  // core's messaging plugin "im", before any config is read
   if (argc < 2) {
     usage(stderr);

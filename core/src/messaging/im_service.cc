@@ -150,14 +150,15 @@ void ImService::session_closed(const Session& s) {
 }
 
 void ImService::job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts,
-                    bool from_peer) {
+                    bool from_peer, bool savepoint) {
   writer_->submit(WriterJob{[this, reply, fn = std::move(fn), replay_ts, from_peer](MessageStore& store,
                                                                                      Txn& txn) mutable {
                               if (!replay_ts) return fn(store, txn, reply);
                               Operations::Replay replay(*ops_, replay_ts, from_peer);
                               fn(store, txn, reply);
                             },
-                            [reply](herald_reason reason, const std::string& text) { reply.error(reason, text); }});
+                            [reply](herald_reason reason, const std::string& text) { reply.error(reason, text); },
+                            savepoint});
 }
 
 void ImService::request(const Session& session, std::string_view frame, Reply reply) {
@@ -193,10 +194,13 @@ void ImService::request(const Session& session, std::string_view frame, Reply re
   }
   if (auto* f = std::get_if<binary::PushAckFrame>(&body)) {
     delivery_.acked(session.user, session.device, f->up_to_version, f->versions);  // push.ack_timeout
-    return job(reply, [&ops, caller, f = *f](MessageStore& s, Txn& txn, Reply& r) {
-      ops.push_ack(s, caller, f);
-      txn.on_commit.push_back([r] { r.empty(); });
-    });
+    return job(
+        reply,
+        [&ops, caller, f = *f](MessageStore& s, Txn& txn, Reply& r) {
+          ops.push_ack(s, caller, f);
+          txn.on_commit.push_back([r] { r.empty(); });
+        },
+        0, false, /*savepoint=*/false);
   }
   if (replicated() && changes_state(body)) {
     ReplicationRecord record;

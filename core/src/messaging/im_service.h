@@ -123,9 +123,9 @@ class ImService {
   static void send_done(void* arg, herald_envelope* env, uint32_t verdict, uint16_t reason, herald_str text);
   uint64_t park(Deliveries d);
   void dispatch_parked(std::string_view id);
-  // Runs fn on the writer; its response (or refusal) goes to `reply`.
+  // Runs fn on the writer; its response (or refusal) goes to `reply`. `savepoint`: see WriterJob.
   void job(Reply reply, std::function<void(MessageStore&, Txn&, Reply&)> fn, uint64_t replay_ts = 0,
-           bool from_peer = false);
+           bool from_peer = false, bool savepoint = true);
 
   sdk::Host host_;
   ImConfig config_;

@@ -155,6 +155,11 @@ std::vector<uint8_t> Statement::blob(int col) const {
   return p ? std::vector<uint8_t>(p, p + sqlite3_column_bytes(stmt_, col)) : std::vector<uint8_t>();
 }
 
+void configure_sqlite_process() {
+  // Fails only once SQLite is initialised (a second call): the default is then kept, which is correct.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 MessageStore::MessageStore(const std::string& file, Synchronous synchronous) {
   int rc = sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);

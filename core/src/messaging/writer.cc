@@ -71,9 +71,9 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     size_t commits_before = txn.on_commit.size();
     txn.user_versions.clear();
     try {
-      store_->savepoint();
+      if (job.savepoint) store_->savepoint();
       job.run(*store_, txn);
-      store_->release();
+      if (job.savepoint) store_->release();
       if (hooks_) hooks_->job_end(true);
       for (auto& [user, v] : txn.user_versions) versions[user] = v;
       continue;
@@ -83,7 +83,7 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
       refused.push_back({&job, {HERALD_REASON_STORAGE_UNAVAILABLE, e.what()}});
     }
     try {
-      store_->rollback_savepoint();
+      if (job.savepoint) store_->rollback_savepoint();
     } catch (...) {
     }
     if (hooks_) hooks_->job_end(false);

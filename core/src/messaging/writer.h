@@ -48,6 +48,10 @@ struct WriterJob {
   std::function<void(MessageStore&, Txn&)> run;
   // Called (writer thread) when the job is refused or its batch failed to commit.
   std::function<void(herald_reason, const std::string&)> fail;
+  // false: the job writes no SQL and changes nothing it could fail after (a PUSH_ACK moves a cached
+  // cursor), so it runs without a savepoint of its own. Half of all p2p requests are such acks, and a
+  // SAVEPOINT/RELEASE pair cost more than the ack itself.
+  bool savepoint = true;
 };
 
 // Storage participants (herald.im.store.v1) follow the batch: which job's writes were kept, a last
