@@ -41,10 +41,19 @@ def ratio(x, y):
     return round(x / y, 3) if x is not None and y else None
 
 
+def cpu_us(r):
+    """Server CPU time per unit of work, in µs: per delivery for fan-out and group runs (one message is
+    many deliveries there), per message otherwise. Less noisy than msgs/s on a shared machine, and
+    what bounds the rate once the cores are full."""
+    pct = r.get("server", {}).get("cpu_pct")
+    per = r["deliveries_per_s"] if r["scenario"] in ("fanout", "group") else r["msgs_per_s"]
+    return round(pct / 100 * 1e6 / per, 1) if pct and per else None
+
+
 print()
 print("(reconnect runs: msgs/s = reconnects/s, latency = connect start to ready)")
 print(f"{'run':22} {'msgs/s':>9} {'deliv/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'p999 ms':>8} {'err':>4} {'lost':>5} "
-      f"{'srv CPU':>7} {'srv RSS MB':>10}")
+      f"{'srv CPU':>7} {'us/msg':>7} {'srv RSS MB':>10}")
 for name, r in runs.items():
     lat = r.get("latency_us", {})
     srv = r.get("server", {})
@@ -54,7 +63,7 @@ for name, r in runs.items():
         continue
     print(f"{name:22} {r['msgs_per_s']:>9.0f} {r['deliveries_per_s']:>9.0f} {lat.get('p50', 0) / 1000:>7.2f} "
           f"{lat.get('p99', 0) / 1000:>7.2f} {lat.get('p999', 0) / 1000:>8.2f} {r['errors']:>4} {r['lost']:>5} "
-          f"{srv.get('cpu_pct', 0):>6.0f}% {srv.get('rss_kb', 0) / 1024:>10.0f}")
+          f"{srv.get('cpu_pct', 0):>6.0f}% {cpu_us(r) or 0:>7.1f} {srv.get('rss_kb', 0) / 1024:>10.0f}")
 
 ratios = {
     "p2p_im_herald_over_mosquitto": ratio(get("p2p-herald-im", "msgs_per_s"), get("p2p-mosquitto", "msgs_per_s")),
@@ -66,6 +75,8 @@ ratios = {
     "fanout_room_binary_herald_over_mosquitto": ratio(get("fanout-herald-room", "deliveries_per_s"),
                                                       get("fanout-mosquitto", "deliveries_per_s")),
     "binary_p2p_herald_over_relay": ratio(get("binary-herald", "msgs_per_s"), get("binary-relay", "msgs_per_s")),
+    "p2p_cpu_per_msg_herald_im_over_mosquitto": ratio(cpu_us(runs["p2p-herald-im"]) if "p2p-herald-im" in runs else None,
+                                                      cpu_us(runs["p2p-mosquitto"]) if "p2p-mosquitto" in runs else None),
     "reconnect_herald_im_over_mosquitto": ratio(get("reconnect-herald-im", "msgs_per_s"),
                                                 get("reconnect-mosquitto", "msgs_per_s")),
     "idle_rss_per_connection_herald_b": rounded(get("idle-herald", "server", "rss_per_connection_b")),
@@ -103,17 +114,18 @@ with open(os.path.join(a.out, "bench.json"), "w") as f:
 print(f"  wrote {os.path.join(a.out, 'bench.json')}")
 
 if a.markdown:
-    md = ["| run | connections | msgs/s | deliveries/s | p50 ms | p90 ms | p99 ms | p999 ms | errors | lost | server CPU | server RSS MB |",
-          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    md = ["| run | connections | msgs/s | deliveries/s | p50 ms | p90 ms | p99 ms | p999 ms | errors | lost | server CPU | server µs per msg | server RSS MB |",
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, r in runs.items():
         lat, srv = r.get("latency_us", {}), r.get("server", {})
         if r["scenario"] == "idle":
-            md.append(f"| {name} | {r['connected']} | | | | | | | {r['errors']} | | | {srv.get('rss_kb', 0) / 1024:.0f} "
+            md.append(f"| {name} | {r['connected']} | | | | | | | {r['errors']} | | | | {srv.get('rss_kb', 0) / 1024:.0f} "
                       f"({srv.get('rss_per_connection_b', 0):.0f} B per connection) |")
             continue
         md.append(f"| {name} | {r['connections']} | {r['msgs_per_s']:.0f} | {r['deliveries_per_s']:.0f} | "
                   f"{lat.get('p50', 0) / 1000:.2f} | {lat.get('p90', 0) / 1000:.2f} | {lat.get('p99', 0) / 1000:.2f} | "
                   f"{lat.get('p999', 0) / 1000:.2f} | {r['errors']} | {r['lost']} | {srv.get('cpu_pct', 0):.0f} % | "
+                  f"{cpu_us(r) if cpu_us(r) is not None else ''} | "
                   f"{srv.get('rss_kb', 0) / 1024:.0f} |")
     md += ["", "| ratio | value |", "| --- | --- |"]
     for k, v in ratios.items():

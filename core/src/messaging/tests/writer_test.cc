@@ -155,3 +155,48 @@ TEST_CASE("a refused job's first touch of a conversation leaves no cached row an
   CHECK(read_back(file, "SELECT updated FROM user_convs WHERE user = 'b'") == 300);
   CHECK(read_back(file, "SELECT COUNT(*) FROM conversations") == 0);
 }
+
+TEST_CASE("with synchronous full every job is answered after its batch's log sync, in order, and stop() drains") {
+  herald::test::TempDir dir;
+  std::vector<int> answered;
+  std::mutex m;
+  constexpr int kJobs = 2000;
+  {
+    auto store = std::make_unique<MessageStore>(dir.file("im.db"), Synchronous::kFull);
+    REQUIRE(store->deferred_sync());
+    Writer w(std::move(store), WriterMetrics{}, [](const std::map<std::string, uint64_t>&) {}, nullptr);
+    for (int i = 0; i < kJobs; ++i) {
+      // Every tenth job is refused: refusals keep their place among the answers too.
+      w.submit(WriterJob{[i, &answered, &m](MessageStore& s, Txn& t) {
+                           s.next_conv_seq("c2c:a:b");
+                           if (i % 10 == 9) throw ImError(HERALD_REASON_NOT_MEMBER, "no");
+                           t.on_commit.push_back([i, &answered, &m] {
+                             std::lock_guard lock(m);
+                             answered.push_back(i);
+                           });
+                         },
+                         [i, &answered, &m](herald_reason, const std::string&) {
+                           std::lock_guard lock(m);
+                           answered.push_back(-i);
+                         }});
+    }
+    w.stop();  // returns once every job was answered
+    std::lock_guard lock(m);
+    REQUIRE(answered.size() == kJobs);
+  }
+  // Answers of one batch: refusals first, then the kept jobs in order; batches in order. So the kept
+  // jobs' answers are increasing, and so are the refusals'.
+  int last_kept = -1, last_refused = 0;
+  for (int a : answered) {
+    if (a >= 0) {
+      CHECK(a > last_kept);
+      last_kept = a;
+    } else {
+      CHECK(-a > last_refused);
+      last_refused = -a;
+    }
+  }
+  // What was answered is in the database: the kept jobs' seqs (9 of every 10).
+  MessageStore reopened(dir.file("im.db"), Synchronous::kNormal);
+  CHECK(reopened.conv_last_seq("c2c:a:b") == kJobs / 10 * 9);
+}
