@@ -81,11 +81,7 @@ ImService::ImService(sdk::Host host, ImConfig config)
   WriterMetrics wm{
       host_.histogram("herald_storage_commit_seconds", "Time of one group commit (BEGIN..COMMIT).",
                       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
-      host_.histogram("herald_storage_batch_size", "Requests per group commit.", {1, 2, 4, 8, 16, 32, 64, 128, 256}),
-      host_.histogram("herald_storage_sync_seconds",
-                      "Time of one fdatasync of the messaging log, which acknowledges every batch committed "
-                      "before it (storage.synchronous: full).",
-                      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1})};
+      host_.histogram("herald_storage_batch_size", "Requests per group commit.", {1, 2, 4, 8, 16, 32, 64, 128, 256})};
   writer_ = std::make_unique<Writer>(
       std::move(store), wm,
       [this](const std::map<std::string, uint64_t>& v) {

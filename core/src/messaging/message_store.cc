@@ -1,11 +1,6 @@
 #include "messaging/message_store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 namespace herald::messaging {
@@ -175,14 +170,10 @@ MessageStore::MessageStore(const std::string& file, Synchronous synchronous) {
     throw StorageError("cannot open " + file + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 5000);
-  // WAL: readers (a future admin tool, backups) never block the writer. SQLite's NORMAL in WAL mode
-  // keeps the database consistent through power loss (the WAL is synced before every checkpoint and
-  // the database after it) but a commit may be lost. For storage.synchronous: full the writer makes
-  // each commit durable itself with sync_log() before acknowledging it (SQLite's own FULL would
-  // fdatasync inside COMMIT, so the writer could not run the next batch meanwhile); for normal an
-  // acked message survives a process crash, not a power loss.
+  // WAL: readers (a future admin tool, backups) never block the writer; FULL syncs the WAL on every
+  // commit so an acked message survives power loss (NORMAL survives only a process crash).
   exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  exec(synchronous == Synchronous::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=OFF");
   // A batch of a few thousand sends dirties more pages than SQLite's default 2 MB cache: it then
   // spills pages to the WAL mid-transaction and re-reads them (pread) afterwards. 64 MB holds a
@@ -197,29 +188,11 @@ MessageStore::MessageStore(const std::string& file, Synchronous synchronous) {
   exec("PRAGMA wal_autocheckpoint=10000");
   exec(kSchema);
   exec(kParticipantViews);
-  if (synchronous == Synchronous::kFull) {
-    // The WAL exists once the database has been read in WAL mode; SQLite keeps the file (it is reset
-    // and rewritten, never replaced) while this connection is open.
-    std::string wal = std::string(sqlite3_db_filename(db_, "main")) + "-wal";
-    wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0) {
-      std::string why = std::strerror(errno);
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw StorageError("cannot open " + wal + " to sync it: " + why);
-    }
-  }
-}
-
-void MessageStore::sync_log() {
-  if (wal_fd_ < 0) return;
-  if (::fdatasync(wal_fd_) != 0) throw StorageError(std::string("fdatasync of the WAL failed: ") + std::strerror(errno));
 }
 
 MessageStore::~MessageStore() {
   cache_.clear();
   if (db_) sqlite3_close(db_);
-  if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 Statement& MessageStore::sql(const char* text) {

@@ -150,15 +150,6 @@ class MessageStore {
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int changes() const { return sqlite3_changes(db_); }
 
-  // storage.synchronous: full. The commit itself does not wait for the disk (SQLite runs with
-  // synchronous=NORMAL, whose WAL commits are atomic and ordered but not yet durable); the writer
-  // acknowledges a batch only after sync_log() returned, on a thread of its own, so the next batch
-  // runs while the previous one's fdatasync is on its way (docs/messaging.md, "Durability").
-  bool deferred_sync() const { return wal_fd_ >= 0; }
-  // fdatasync of the WAL: every commit that returned before the call is durable when it returns.
-  // Thread-safe (a descriptor of our own). Throws StorageError.
-  void sync_log();
-
   // Counters that must never go back: all persisted, read inside the transaction.
   uint64_t max_msg_id();
   uint64_t conv_last_seq(std::string_view conv);
@@ -186,7 +177,6 @@ class MessageStore {
   RowCache::Slot& device_slot(const std::string& key, std::string_view user, std::string_view device);
 
   sqlite3* db_ = nullptr;
-  int wal_fd_ = -1;  // the -wal file, for sync_log() (storage.synchronous: full only)
   std::map<const char*, std::unique_ptr<Statement>> cache_;
   RowCache conv_seqs_;      // conversations.last_seq
   RowCache user_versions_;  // users.last_version

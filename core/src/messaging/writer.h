@@ -67,7 +67,6 @@ class TxnHooks {
 struct WriterMetrics {
   sdk::Metric commit_seconds;
   sdk::Metric batch_size;
-  sdk::Metric sync_seconds;  // one fdatasync of the log (storage.synchronous: full)
 };
 
 class Writer {
@@ -82,26 +81,14 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   void submit(WriterJob job);
-  void stop();  // finishes queued jobs and their acknowledgements, then joins both threads
+  void stop();
   // Runs fn on the calling thread with the store while no batch runs (registration of participants:
   // their schema in a transaction of its own).
   void exclusive(const std::function<void(MessageStore&)>& fn);
 
  private:
-  // What a batch leaves for after its commit is durable: answers, deliveries, refusals, versions.
-  struct Committed {
-    bool durable_needed = false;  // committed: wait for a sync_log() first
-    std::map<std::string, uint64_t> versions;
-    std::vector<std::pair<std::function<void(herald_reason, const std::string&)>,
-                          std::pair<herald_reason, std::string>>> refused;
-    std::vector<std::function<void()>> on_commit;
-  };
   void run();
   void run_batch(std::deque<WriterJob>& batch);
-  // Runs `done` now, or (deferred sync) hands it to the syncer thread, in batch order.
-  void finish(Committed done);
-  void release(Committed& done);
-  void run_syncer();  // the syncer thread: one sync_log() for everything committed meanwhile
 
   std::unique_ptr<MessageStore> store_;
   WriterMetrics metrics_;
@@ -113,12 +100,6 @@ class Writer {
   std::condition_variable cv_;
   std::deque<WriterJob> queue_;
   bool stopping_ = false;
-  // The syncer (storage.synchronous: full): committed batches wait here for their fdatasync.
-  std::mutex sync_mutex_;
-  std::condition_variable sync_cv_;
-  std::deque<Committed> committed_;
-  bool sync_stopping_ = false;
-  std::thread syncer_;
   std::thread thread_;
 };
 
