@@ -10,6 +10,7 @@
 #include "herald/binary/media.h"
 #include "herald/binary/utf8.h"
 #include "herald/reason_codes.h"
+#include "entry_writer.h"
 
 namespace herald::im_json {
 namespace {
@@ -579,12 +580,34 @@ ParseResult parse_request(std::string_view topic, std::string_view payload, std:
   return result;
 }
 
-std::string entry_json(const binary::TimelineEntry& entry) { return dump(timeline_json(entry)); }
-
-std::string entry_json(const binary::TimelineEntry& entry, std::uint32_t badge) {
+std::string detail::reference_entry_json(const binary::TimelineEntry& entry, std::uint32_t badge) {
   ojson j = timeline_json(entry);
   if (badge != 0) j["badge"] = badge;
   return dump(j);
+}
+
+std::string detail::reference_ack_json(const binary::SendAckFrame& f, const ReplyContext& ctx) {
+  ojson j = ojson::object();
+  j["kind"] = "ack";
+  j["cmid"] = f.cmid.empty() ? ctx.cmid : f.cmid.value;
+  j["msg_id"] = std::to_string(f.msg_id);
+  j["seq"] = f.conv_seq;
+  if (f.version != 0) {
+    j["version"] = f.version;
+    j["prev_version"] = f.prev_version;
+  }
+  if (!ctx.conv.empty()) j["conv"] = ctx.conv;
+  j["ts"] = f.ts_ms;
+  if (f.duplicate) j["duplicate"] = true;
+  return dump(j);
+}
+
+std::string entry_json(const binary::TimelineEntry& entry) { return entry_json(entry, 0); }
+
+std::string entry_json(const binary::TimelineEntry& entry, std::uint32_t badge) {
+  if (const auto* m = std::get_if<binary::MessageEntry>(&entry))
+    if (auto fast = detail::fast_message_entry(*m, badge)) return std::move(*fast);
+  return detail::reference_entry_json(entry, badge);
 }
 
 std::string error_entry(std::uint16_t code, std::string_view reason, const ReplyContext& context,
@@ -609,19 +632,8 @@ std::vector<std::string> inbox_entries(const binary::FrameBody& frame, const Rep
       [&](const auto& f) {
         using T = std::decay_t<decltype(f)>;
         if constexpr (std::is_same_v<T, binary::SendAckFrame>) {
-          ojson j = ojson::object();
-          j["kind"] = "ack";
-          j["cmid"] = f.cmid.empty() ? ctx.cmid : f.cmid.value;
-          j["msg_id"] = std::to_string(f.msg_id);
-          j["seq"] = f.conv_seq;
-          if (f.version != 0) {
-            j["version"] = f.version;
-            j["prev_version"] = f.prev_version;
-          }
-          if (!ctx.conv.empty()) j["conv"] = ctx.conv;
-          j["ts"] = f.ts_ms;
-          if (f.duplicate) j["duplicate"] = true;
-          out.push_back(dump(j));
+          auto fast = detail::fast_ack_entry(f, ctx);
+          out.push_back(fast ? std::move(*fast) : detail::reference_ack_json(f, ctx));
         } else if constexpr (std::is_same_v<T, binary::PushFrame>) {
           for (const auto& entry : f.entries) out.push_back(entry_json(entry, f.badge));
         } else if constexpr (std::is_same_v<T, binary::SyncPageFrame>) {
