@@ -45,6 +45,8 @@ def cpu_us(r):
     """Server CPU time per unit of work, in µs: per delivery for fan-out and group runs (one message is
     many deliveries there), per message otherwise. Less noisy than msgs/s on a shared machine, and
     what bounds the rate once the cores are full."""
+    if not r:
+        return None
     pct = r.get("server", {}).get("cpu_pct")
     per = r["deliveries_per_s"] if r["scenario"] in ("fanout", "group") else r["msgs_per_s"]
     return round(pct / 100 * 1e6 / per, 1) if pct and per else None
@@ -75,8 +77,7 @@ ratios = {
     "fanout_room_binary_herald_over_mosquitto": ratio(get("fanout-herald-room", "deliveries_per_s"),
                                                       get("fanout-mosquitto", "deliveries_per_s")),
     "binary_p2p_herald_over_relay": ratio(get("binary-herald", "msgs_per_s"), get("binary-relay", "msgs_per_s")),
-    "p2p_cpu_per_msg_herald_im_over_mosquitto": ratio(cpu_us(runs["p2p-herald-im"]) if "p2p-herald-im" in runs else None,
-                                                      cpu_us(runs["p2p-mosquitto"]) if "p2p-mosquitto" in runs else None),
+    "p2p_cpu_per_msg_herald_im_over_mosquitto": ratio(cpu_us(runs.get("p2p-herald-im")), cpu_us(runs.get("p2p-mosquitto"))),
     "reconnect_herald_im_over_mosquitto": ratio(get("reconnect-herald-im", "msgs_per_s"),
                                                 get("reconnect-mosquitto", "msgs_per_s")),
     "idle_rss_per_connection_herald_b": rounded(get("idle-herald", "server", "rss_per_connection_b")),
@@ -117,7 +118,7 @@ if a.markdown:
     md = ["| run | connections | msgs/s | deliveries/s | p50 ms | p90 ms | p99 ms | p999 ms | errors | lost | server CPU | server µs per msg | server RSS MB |",
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, r in runs.items():
-        lat, srv = r.get("latency_us", {}), r.get("server", {})
+        lat, srv, us = r.get("latency_us", {}), r.get("server", {}), cpu_us(r)
         if r["scenario"] == "idle":
             md.append(f"| {name} | {r['connected']} | | | | | | | {r['errors']} | | | | {srv.get('rss_kb', 0) / 1024:.0f} "
                       f"({srv.get('rss_per_connection_b', 0):.0f} B per connection) |")
@@ -125,7 +126,7 @@ if a.markdown:
         md.append(f"| {name} | {r['connections']} | {r['msgs_per_s']:.0f} | {r['deliveries_per_s']:.0f} | "
                   f"{lat.get('p50', 0) / 1000:.2f} | {lat.get('p90', 0) / 1000:.2f} | {lat.get('p99', 0) / 1000:.2f} | "
                   f"{lat.get('p999', 0) / 1000:.2f} | {r['errors']} | {r['lost']} | {srv.get('cpu_pct', 0):.0f} % | "
-                  f"{cpu_us(r) if cpu_us(r) is not None else ''} | "
+                  f"{us if us is not None else ''} | "
                   f"{srv.get('rss_kb', 0) / 1024:.0f} |")
     md += ["", "| ratio | value |", "| --- | --- |"]
     for k, v in ratios.items():

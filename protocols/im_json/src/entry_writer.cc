@@ -85,6 +85,13 @@ void ObjectWriter::number(std::string_view k, std::uint64_t value) {
   append_u64(out_, value);
 }
 
+void ObjectWriter::number_as_string(std::string_view k, std::uint64_t value) {
+  key(k);
+  out_ += '"';
+  append_u64(out_, value);
+  out_ += '"';
+}
+
 void ObjectWriter::boolean(std::string_view k, bool value) {
   key(k);
   out_ += value ? "true" : "false";
@@ -99,10 +106,7 @@ std::optional<std::string> fast_message_entry(const binary::MessageEntry& m, std
   ObjectWriter w;
   w.string("kind", "msg");
   w.string("conv", m.conv.value);
-  char id[24];
-  auto [id_end, ec] = std::to_chars(id, id + sizeof id, m.msg_id);
-  (void)ec;
-  w.string("msg_id", std::string_view(id, static_cast<size_t>(id_end - id)));
+  w.number_as_string("msg_id", m.msg_id);
   w.number("seq", m.seq);
   if (m.version != 0) {
     w.number("version", m.version);
@@ -112,7 +116,10 @@ std::optional<std::string> fast_message_entry(const binary::MessageEntry& m, std
   if (!m.device.empty()) w.string("device", m.device.value);
   if (!m.cmid.empty()) w.string("cmid", m.cmid.value);
   const char* kind = message_kind_name(m.kind);
-  w.string("type", kind != nullptr ? std::string(kind) : std::to_string(static_cast<std::uint32_t>(m.kind)));
+  if (kind != nullptr)
+    w.string("type", kind);
+  else
+    w.string("type", std::to_string(static_cast<std::uint32_t>(m.kind)));
   if (!m.custom_type.empty()) w.string("custom_type", m.custom_type);
   if (utf8(text))
     w.string("body", text);
@@ -131,7 +138,7 @@ std::optional<std::string> fast_ack_entry(const binary::SendAckFrame& f, const R
   ObjectWriter w;
   w.string("kind", "ack");
   w.string("cmid", cmid);
-  w.string("msg_id", std::to_string(f.msg_id));
+  w.number_as_string("msg_id", f.msg_id);
   w.number("seq", f.conv_seq);
   if (f.version != 0) {
     w.number("version", f.version);

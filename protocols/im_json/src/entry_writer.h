@@ -23,6 +23,7 @@ class ObjectWriter {
   // `key` is one of our own field names (plain ASCII, written as is); `value` must be valid UTF-8.
   void string(std::string_view key, std::string_view value);
   void number(std::string_view key, std::uint64_t value);
+  void number_as_string(std::string_view key, std::uint64_t value);  // "123": ids beyond JSON's 2^53
   void boolean(std::string_view key, bool value);
   std::string finish() && {
     out_ += '}';
