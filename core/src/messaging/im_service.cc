@@ -474,7 +474,8 @@ sdk::Verdict ImService::store(sdk::StageCall& call) {
         auto out = std::make_shared<SendOutcome>(ops_->send(store, txn, in));
         txn.on_commit.push_back([this, out, completion, raw] { complete_send(out, completion, raw); });
       },
-      [completion](herald_reason reason, const std::string& text) { completion->reject(reason, text); }});
+      [completion](herald_reason reason, const std::string& text) { completion->reject(reason, text); },
+      /*savepoint=*/false});  // send() refuses before its first write (its checks come first)
   return sdk::Verdict::kDefer;
 }
 

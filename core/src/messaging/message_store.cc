@@ -82,6 +82,7 @@ void RowCache::remember(const std::string& key, const Slot& slot) {
 
 void RowCache::set(const std::string& key, Slot& slot, uint64_t value) {
   remember(key, slot);
+  ++changes_;
   slot.value = value;
   if (!slot.dirty) {
     slot.dirty = true;
@@ -91,6 +92,7 @@ void RowCache::set(const std::string& key, Slot& slot, uint64_t value) {
 
 void RowCache::created(const std::string& key, Slot& slot, uint64_t value) {
   if (job_open_) undo_.emplace_back(key, std::nullopt);  // the row goes with the job's savepoint
+  ++changes_;
   slot.value = slot.stored = value;
   slot.in_db = true;
 }
@@ -225,6 +227,12 @@ void MessageStore::rollback() {
   user_convs_.clear();
   for (auto& [text, statement] : cache_) statement->reset();
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+uint64_t MessageStore::writes() const {
+  uint64_t n = static_cast<uint64_t>(sqlite3_total_changes64(db_));
+  for (const auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) n += c->changes();
+  return n;
 }
 
 void MessageStore::savepoint() {

@@ -102,6 +102,9 @@ class RowCache {
   void job_keep() { undo_.clear(); job_open_ = false; }
   void job_undo();  // restores every slot the job changed
   void clear() { map_.clear(); dirty_.clear(); undo_.clear(); }
+  // How many set() and created() calls this cache has seen: a job that changed nothing leaves it as
+  // it was (MessageStore::writes()).
+  uint64_t changes() const { return changes_; }
   // Between batches: drops every entry when there are more than `limit` (memory bound only; a dropped
   // entry is reloaded from the table, with the same value).
   void trim(size_t limit) {
@@ -114,6 +117,7 @@ class RowCache {
   std::vector<std::string> dirty_;
   std::vector<std::pair<std::string, std::optional<Slot>>> undo_;  // nullopt: the key was not cached
   bool job_open_ = false;
+  uint64_t changes_ = 0;
 };
 
 // Process-wide SQLite settings for every database of the process (the messaging core's and the
@@ -149,6 +153,9 @@ class MessageStore {
   void flush();
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int changes() const { return sqlite3_changes(db_); }
+  // Grows with every row written and every cached counter changed: equal before and after a job
+  // means the job wrote nothing (the writer's check for jobs run without a savepoint).
+  uint64_t writes() const;
 
   // Counters that must never go back: all persisted, read inside the transaction.
   uint64_t max_msg_id();

@@ -65,11 +65,13 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, e.what());
     return;
   }
+  std::string broken;  // why the batch cannot commit: a job without a savepoint failed after writing
   for (auto& job : batch) {
     // A savepoint per job: a refused request undoes only its own writes, not its batch neighbours'.
     // Each job starts with an empty txn.user_versions, merged when it is kept (no copy per job).
     size_t commits_before = txn.on_commit.size();
     txn.user_versions.clear();
+    uint64_t writes_before = job.savepoint ? 0 : store_->writes();
     try {
       if (job.savepoint) store_->savepoint();
       job.run(*store_, txn);
@@ -82,6 +84,11 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     } catch (const std::exception& e) {
       refused.push_back({&job, {HERALD_REASON_STORAGE_UNAVAILABLE, e.what()}});
     }
+    if (!job.savepoint && store_->writes() != writes_before) {
+      // Its writes cannot be undone alone: the whole batch goes (below), as when a commit fails.
+      broken = refused.back().second.second;
+      break;
+    }
     try {
       if (job.savepoint) store_->rollback_savepoint();
     } catch (...) {
@@ -91,6 +98,7 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
   }
   txn.user_versions = std::move(versions);
   try {
+    if (!broken.empty()) throw StorageError("a request failed after writing: " + broken);
     store_->flush();  // the batch's counters, before maintenance reads the tables
     if (maintenance_) maintenance_(*store_);
     if (hooks_) hooks_->before_commit(*store_);
@@ -101,7 +109,12 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     // from the tables), so no counter handed out in this batch is handed out differently later.
     store_->rollback();
     if (hooks_) hooks_->batch_end(false);
-    for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, std::string("commit failed: ") + e.what());
+    std::string why = std::string("commit failed: ") + e.what();
+    if (sdk::detail::g_api)  // the operator's line; each client gets STORAGE_UNAVAILABLE
+      sdk::detail::g_api->log(sdk::detail::g_ctx, HERALD_LOG_ERROR,
+                              sdk::to_str("storage: a batch of " + std::to_string(batch.size()) +
+                                          " requests was rolled back, every one refused: " + why));
+    for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, why);
     return;
   }
   if (hooks_) hooks_->batch_end(true);

@@ -155,3 +155,98 @@ TEST_CASE("a refused job's first touch of a conversation leaves no cached row an
   CHECK(read_back(file, "SELECT updated FROM user_convs WHERE user = 'b'") == 300);
   CHECK(read_back(file, "SELECT COUNT(*) FROM conversations") == 0);
 }
+
+namespace {
+// Submits jobs that all run in one batch: a job of the batch before holds the writer (it is running,
+// so the queue was taken) until they are queued.
+struct OneBatch {
+  explicit OneBatch(Writer& w) : writer(w) {
+    std::promise<void> holding;
+    writer.submit(WriterJob{[this, &holding](MessageStore&, Txn&) {
+                              holding.set_value();
+                              release.get_future().wait();
+                            },
+                            [](herald_reason, const std::string&) {}});
+    REQUIRE(holding.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  }
+  // Queues fn (without a savepoint when `savepoint` is false); the result is 0 or the refusal.
+  std::future<int> add(std::function<void(MessageStore&, Txn&)> fn, bool savepoint) {
+    auto done = std::make_shared<std::promise<int>>();
+    auto fut = done->get_future();
+    writer.submit(WriterJob{[fn, done](MessageStore& s, Txn& t) {
+                              fn(s, t);
+                              t.on_commit.push_back([done] { done->set_value(0); });
+                            },
+                            [done](herald_reason r, const std::string&) { done->set_value(static_cast<int>(r)); },
+                            savepoint});
+    return fut;
+  }
+  void run() { release.set_value(); }
+  Writer& writer;
+  std::promise<void> release;
+};
+
+int result(std::future<int>& f) {
+  REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  return f.get();
+}
+
+void insert_row(MessageStore& s, int64_t v) { s.sql("INSERT INTO t(v) VALUES(?)").bind(1, v).run(); }
+}  // namespace
+
+TEST_CASE("a job without a savepoint that refuses before writing leaves its batch neighbours committed") {
+  herald::test::TempDir dir;
+  const std::string file = dir.file("im.db");
+  {
+    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
+             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+    w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
+    OneBatch batch(w);
+    auto before = batch.add([](MessageStore& s, Txn&) { insert_row(s, 1); }, false);
+    auto refused = batch.add(
+        [](MessageStore& s, Txn&) {
+          (void)s.conv_last_seq("c2c:a:b");  // reads are not writes
+          throw ImError(HERALD_REASON_NOT_MEMBER, "no");
+        },
+        false);
+    auto after = batch.add([](MessageStore& s, Txn&) { insert_row(s, 2); }, false);
+    batch.run();
+    CHECK(result(before) == 0);
+    CHECK(result(refused) == HERALD_REASON_NOT_MEMBER);
+    CHECK(result(after) == 0);
+  }
+  CHECK(read_back(file, "SELECT COUNT(*) FROM t") == 2);
+}
+
+TEST_CASE("a job without a savepoint that fails after writing fails its whole batch and nothing of it is kept") {
+  herald::test::TempDir dir;
+  const std::string file = dir.file("im.db");
+  {
+    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
+             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+    w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
+    // Written either as a row or only as a cached counter: both count as writes.
+    for (bool row : {true, false}) {
+      CAPTURE(row);
+      OneBatch batch(w);
+      auto neighbour = batch.add([](MessageStore& s, Txn&) { insert_row(s, 1); }, true);
+      auto broken = batch.add(
+          [row](MessageStore& s, Txn&) {
+            if (row) insert_row(s, 2);
+            else s.next_conv_seq("c2c:a:b");
+            throw StorageError("disk I/O error");
+          },
+          false);
+      auto later = batch.add([](MessageStore& s, Txn&) { insert_row(s, 3); }, false);
+      batch.run();
+      CHECK(result(neighbour) == HERALD_REASON_STORAGE_UNAVAILABLE);
+      CHECK(result(broken) == HERALD_REASON_STORAGE_UNAVAILABLE);
+      CHECK(result(later) == HERALD_REASON_STORAGE_UNAVAILABLE);
+    }
+    uint64_t seq = 0;
+    CHECK(run(w, [&](MessageStore& s, Txn&) { seq = s.next_conv_seq("c2c:a:b"); }) == 0);
+    CHECK(seq == 1);  // the failed batches' counter was forgotten with them
+  }
+  CHECK(read_back(file, "SELECT COUNT(*) FROM t") == 0);
+  CHECK(read_back(file, "SELECT last_seq FROM conversations WHERE conv = 'c2c:a:b'") == 1);
+}
