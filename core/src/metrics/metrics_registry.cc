@@ -8,7 +8,26 @@
 
 namespace herald {
 
-MetricsRegistry::MetricsRegistry() : registry_(std::make_shared<prometheus::Registry>()) {}
+namespace {
+// The registry as the exposer sees it: the Fast* series are folded in before each collection.
+class FoldingCollectable final : public prometheus::Collectable {
+ public:
+  FoldingCollectable(MetricsRegistry& owner, std::shared_ptr<prometheus::Registry> registry)
+      : owner_(owner), registry_(std::move(registry)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    owner_.fold();
+    return registry_->Collect();
+  }
+
+ private:
+  MetricsRegistry& owner_;
+  std::shared_ptr<prometheus::Registry> registry_;
+};
+}  // namespace
+
+MetricsRegistry::MetricsRegistry()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      collectable_(std::make_shared<FoldingCollectable>(*this, registry_)) {}
 MetricsRegistry::~MetricsRegistry() = default;
 
 template <class T>
@@ -62,10 +81,45 @@ Result<prometheus::Histogram*> MetricsRegistry::histogram(const std::string& nam
   return series<prometheus::Histogram>(name, help, labels, buckets);
 }
 
+template <class Fast, class Series>
+Fast* MetricsRegistry::fast(Series* series, const std::function<std::unique_ptr<Fast>()>& make) {
+  std::lock_guard lock(fast_mutex_);
+  auto& slot = fast_[series];
+  if (!slot) slot = make();
+  return static_cast<Fast*>(slot.get());
+}
+
+Result<FastCounter*> MetricsRegistry::fast_counter(const std::string& name, const std::string& help,
+                                                   const prometheus::Labels& labels) {
+  auto s = counter(name, help, labels);
+  if (!s) return s.error();
+  return fast<FastCounter>(s.value(), [&] { return std::make_unique<FastCounter>(*s.value()); });
+}
+
+Result<FastGauge*> MetricsRegistry::fast_gauge(const std::string& name, const std::string& help,
+                                               const prometheus::Labels& labels) {
+  auto s = gauge(name, help, labels);
+  if (!s) return s.error();
+  return fast<FastGauge>(s.value(), [&] { return std::make_unique<FastGauge>(*s.value()); });
+}
+
+Result<FastHistogram*> MetricsRegistry::fast_histogram(const std::string& name, const std::string& help,
+                                                       const prometheus::Labels& labels,
+                                                       const prometheus::Histogram::BucketBoundaries& buckets) {
+  auto s = histogram(name, help, labels, buckets);
+  if (!s) return s.error();
+  return fast<FastHistogram>(s.value(), [&] { return std::make_unique<FastHistogram>(*s.value(), buckets); });
+}
+
+void MetricsRegistry::fold() {
+  std::lock_guard lock(fast_mutex_);
+  for (auto& [series, fast] : fast_) fast->fold();
+}
+
 Result<std::string> MetricsRegistry::serve(const std::string& listen) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen);
-    exposer_->RegisterCollectable(registry_);
+    exposer_->RegisterCollectable(collectable_);
     process_ = std::make_shared<ProcessCollector>();  // the exposer holds only a weak_ptr
     exposer_->RegisterCollectable(process_);
     auto ports = exposer_->GetListeningPorts();
@@ -77,7 +131,7 @@ Result<std::string> MetricsRegistry::serve(const std::string& listen) {
 }
 
 std::string MetricsRegistry::text() const {
-  auto families = registry_->Collect();
+  auto families = collectable_->Collect();
   for (const auto& c : {process_, disk_})
     if (c)
       for (auto& f : c->Collect()) families.push_back(std::move(f));

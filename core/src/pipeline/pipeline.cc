@@ -17,9 +17,9 @@ Result<std::shared_ptr<PipelineSet>> build_pipelines(const PluginCatalog& catalo
   for (const auto& cp : catalog.pipelines) {
     auto pipeline = std::make_unique<Pipeline>();
     pipeline->name = cp.name;
-    auto acc = metrics.counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
+    auto acc = metrics.fast_counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
                                {{"pipeline", cp.name}, {"result", "accepted"}});
-    auto rej = metrics.counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
+    auto rej = metrics.fast_counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
                                {{"pipeline", cp.name}, {"result", "rejected"}});
     if (acc) pipeline->accepted = acc.value();
     if (rej) pipeline->rejected = rej.value();
@@ -40,10 +40,10 @@ Result<std::shared_ptr<PipelineSet>> build_pipelines(const PluginCatalog& catalo
       }
       inst->instance = created;
       prometheus::Labels labels{{"pipeline", cp.name}, {"stage", cs.ref.stage}};
-      auto calls = metrics.counter("herald_stage_calls_total", "Envelopes a stage processed.", labels);
-      auto dur = metrics.histogram("herald_stage_duration_seconds",
-                                   "Time a stage took per envelope, deferred time included.", labels,
-                                   latency_buckets());
+      auto calls = metrics.fast_counter("herald_stage_calls_total", "Envelopes a stage processed.", labels);
+      auto dur = metrics.fast_histogram("herald_stage_duration_seconds",
+                                        "Time a stage took per envelope, deferred time included.", labels,
+                                        latency_buckets());
       if (calls) inst->calls = calls.value();
       if (dur) inst->duration = dur.value();
       pipeline->stages.push_back(std::move(inst));

@@ -2,9 +2,6 @@
 // that a reload replaces as a whole.
 #pragma once
 
-#include <prometheus/counter.h>
-#include <prometheus/histogram.h>
-
 #include <array>
 #include <atomic>
 #include <map>
@@ -14,6 +11,7 @@
 
 #include "common/result.h"
 #include "herald/plugin_abi.h"
+#include "metrics/striped_series.h"
 
 namespace herald {
 
@@ -27,19 +25,19 @@ struct StageInstance {
   std::string plugin;
   const herald_stage_decl_v1* decl = nullptr;
   void* instance = nullptr;
-  prometheus::Counter* calls = nullptr;
-  prometheus::Histogram* duration = nullptr;
+  FastCounter* calls = nullptr;
+  FastHistogram* duration = nullptr;
   // herald_stage_rejects_total{code} per reason code, looked up on the first reject of each code so a
   // stage that rejects most traffic (a rate limiter at 10x) does not go to the registry every time.
-  std::array<std::atomic<prometheus::Counter*>, 0x200> rejects{};
+  std::array<std::atomic<FastCounter*>, 0x200> rejects{};
   ~StageInstance();
 };
 
 struct Pipeline {
   std::string name;
   std::vector<std::unique_ptr<StageInstance>> stages;
-  prometheus::Counter* accepted = nullptr;
-  prometheus::Counter* rejected = nullptr;
+  FastCounter* accepted = nullptr;
+  FastCounter* rejected = nullptr;
 };
 
 struct PipelineSet {

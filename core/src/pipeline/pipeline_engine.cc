@@ -74,7 +74,7 @@ void PipelineEngine::run(Execution* e) {
     e->reason = HERALD_REASON_OK;
     e->text.clear();
     e->stage_started = std::chrono::steady_clock::now();
-    if (st.calls) st.calls->Increment();
+    if (st.calls) st.calls->add();
     uint32_t verdict = st.decl->process(st.instance, &e->call);
     if (e->deferred) {
       if (verdict != HERALD_VERDICT_DEFER)
@@ -97,11 +97,11 @@ void PipelineEngine::run(Execution* e) {
 bool PipelineEngine::finish_stage(Execution* e) {
   StageInstance& st = *e->pipeline->stages[e->next];
   if (st.duration)
-    st.duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - e->stage_started).count());
+    st.duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - e->stage_started).count());
   if (e->verdict == HERALD_VERDICT_REJECT) {
     if (e->reason == HERALD_REASON_OK) e->reason = HERALD_REASON_UNSPECIFIED_ERROR;
     if (e->text.empty()) e->text = "rejected by stage " + st.stage;
-    if (prometheus::Counter* rejects = reject_counter(st, e->reason)) rejects->Increment();
+    if (FastCounter* rejects = reject_counter(st, e->reason)) rejects->add();
     finish(e);
     return false;
   }
@@ -109,14 +109,14 @@ bool PipelineEngine::finish_stage(Execution* e) {
   return true;
 }
 
-prometheus::Counter* PipelineEngine::reject_counter(StageInstance& st, uint16_t reason) {
-  std::atomic<prometheus::Counter*>* slot = reason < st.rejects.size() ? &st.rejects[reason] : nullptr;
+FastCounter* PipelineEngine::reject_counter(StageInstance& st, uint16_t reason) {
+  std::atomic<FastCounter*>* slot = reason < st.rejects.size() ? &st.rejects[reason] : nullptr;
   if (slot) {
-    if (prometheus::Counter* cached = slot->load(std::memory_order_acquire)) return cached;
+    if (FastCounter* cached = slot->load(std::memory_order_acquire)) return cached;
   }
   char code[8];
   snprintf(code, sizeof(code), "0x%04x", reason);
-  auto found = metrics_.counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
+  auto found = metrics_.fast_counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
                                 {{"pipeline", st.pipeline}, {"stage", st.stage}, {"code", code}});
   if (!found) return nullptr;
   // Two loops racing here store the same series: the registry hands out one child per label set.
@@ -128,7 +128,7 @@ void PipelineEngine::finish(Execution* e) {
   bool accepted = e->verdict != HERALD_VERDICT_REJECT;
   if (e->pipeline) {
     auto* c = accepted ? e->pipeline->accepted : e->pipeline->rejected;
-    if (c) c->Increment();
+    if (c) c->add();
   }
   if (e->done) {
     e->done(e->done_arg, e->env.get(), accepted ? HERALD_VERDICT_CONTINUE : HERALD_VERDICT_REJECT,

@@ -75,7 +75,7 @@ class PipelineEngine {
   void run(Execution* e);
   // Accounts the verdict of the stage at e->next; returns false when the envelope is finished.
   bool finish_stage(Execution* e);
-  prometheus::Counter* reject_counter(StageInstance& st, uint16_t reason);
+  FastCounter* reject_counter(StageInstance& st, uint16_t reason);
   void finish(Execution* e);
 
   LoopGroup& loops_;

@@ -39,7 +39,7 @@ struct HostServices {
 
 struct MetricHandle {
   enum class Kind { kCounter, kGauge, kHistogram } kind;
-  void* series;  // prometheus::Counter* / Gauge* / Histogram*
+  void* series;  // FastCounter* / FastGauge* / FastHistogram* (metrics/striped_series.h)
 };
 
 const herald_host_v1* host_api_v1();

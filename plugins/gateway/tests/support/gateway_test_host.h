@@ -65,11 +65,14 @@ class Env {
   std::string file(const std::string& name) const { return dir_.file(name); }
   MetricsRegistry& metrics() { return metrics_; }
   PipelineEngine& engine() { return engine_; }
+  // Values as a scrape would see them: the plugins' series are striped, folded in first.
   double counter(const std::string& name, const prometheus::Labels& labels = {}) {
+    metrics_.fold();
     auto c = metrics_.counter(name, "", labels);
     return c ? c.value()->Value() : -1;
   }
   double gauge(const std::string& name, const prometheus::Labels& labels = {}) {
+    metrics_.fold();
     auto g = metrics_.gauge(name, "", labels);
     return g ? g.value()->Value() : -1;
   }
