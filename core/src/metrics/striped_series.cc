@@ -7,68 +7,65 @@ namespace herald {
 
 size_t metric_stripe() {
   static std::atomic<size_t> next{0};
-  thread_local const size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kMetricStripes;
+  thread_local const size_t stripe = std::min(next.fetch_add(1, std::memory_order_relaxed), kOwnedStripes);
   return stripe;
 }
 
-double StripedSum::take() {
+double StripedSum::total() const {
   double sum = 0;
-  for (auto& c : cells_) {
-    // Only nonzero cells are written: a scrape does not pull idle lines away from their cores.
-    if (c.value.load(std::memory_order_relaxed) != 0) sum += c.value.exchange(0, std::memory_order_relaxed);
-  }
+  for (const auto& c : cells_) sum += c.value.load(std::memory_order_relaxed);
   return sum;
 }
 
 void FastCounter::fold() {
-  double d = pending_.take();
-  if (d > 0) series_.Increment(d);
+  double now = pending_.total();
+  if (now > folded_) series_.Increment(now - folded_);
+  folded_ = now;
 }
 
 void FastGauge::set(double v) {
   std::lock_guard lock(mutex_);
-  pending_.take();
+  folded_ = pending_.total();  // what was added before is superseded
   series_.Set(v);
 }
 
 void FastGauge::fold() {
   std::lock_guard lock(mutex_);
-  double d = pending_.take();
-  if (d != 0) series_.Increment(d);
+  double now = pending_.total();
+  if (now != folded_) series_.Increment(now - folded_);
+  folded_ = now;
 }
 
 FastHistogram::FastHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds)
-    : series_(series), bounds_(std::move(bounds)) {
-  for (auto& s : stripes_) {
-    s.buckets = std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1);
-    for (size_t i = 0; i <= bounds_.size(); ++i) s.buckets[i].store(0, std::memory_order_relaxed);
-  }
+    : series_(series), bounds_(std::move(bounds)), folded_(bounds_.size() + 1, 0.0) {
+  for (auto& s : stripes_) s.buckets = std::make_unique<StripeCell[]>(bounds_.size() + 1);
 }
 
 void FastHistogram::observe(double v) {
   // The first bucket whose upper bound is >= v, as prometheus-cpp's Observe counts it.
   size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
-  Stripe& s = stripes_[metric_stripe()];
-  s.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-  s.sum.fetch_add(v, std::memory_order_relaxed);
+  size_t stripe = metric_stripe();
+  Stripe& s = stripes_[stripe];
+  s.buckets[bucket].add(stripe, 1);
+  s.sum.add(stripe, v);
 }
 
 void FastHistogram::fold() {
-  std::vector<double> increments(bounds_.size() + 1, 0.0);
+  std::vector<double> now(bounds_.size() + 1, 0.0);
   double sum = 0;
-  bool any = false;
-  for (auto& s : stripes_) {
-    for (size_t i = 0; i <= bounds_.size(); ++i) {
-      if (s.buckets[i].load(std::memory_order_relaxed) == 0) continue;
-      increments[i] += static_cast<double>(s.buckets[i].exchange(0, std::memory_order_relaxed));
-      any = true;
-    }
-    if (s.sum.load(std::memory_order_relaxed) != 0) {
-      sum += s.sum.exchange(0, std::memory_order_relaxed);
-      any = true;
-    }
+  for (const auto& s : stripes_) {
+    for (size_t i = 0; i <= bounds_.size(); ++i) now[i] += s.buckets[i].value.load(std::memory_order_relaxed);
+    sum += s.sum.value.load(std::memory_order_relaxed);
   }
-  if (any) series_.ObserveMultiple(increments, sum);
+  std::vector<double> increments(now.size());
+  bool any = false;
+  for (size_t i = 0; i < now.size(); ++i) {
+    increments[i] = now[i] - folded_[i];
+    any = any || increments[i] != 0;
+  }
+  if (any || sum != folded_sum_) series_.ObserveMultiple(increments, sum - folded_sum_);
+  folded_ = std::move(now);
+  folded_sum_ = sum;
 }
 
 }  // namespace herald

@@ -2,9 +2,11 @@
 // folded into their Prometheus series right before every collection (MetricsRegistry::fold()).
 //
 // Why: prometheus-cpp's Counter and Gauge are one atomic double each (a compare-and-swap loop), and
-// its Histogram takes a mutex per Observe. Two event loops updating the same series per message
-// bounced its cache line between cores: ~4 % of Herald's CPU in MQTT IM p2p. A stripe is written by
-// the threads that map to it only (one, up to kStripes threads), so the line stays in its core.
+// its Histogram takes a mutex per Observe. Two event loops updating the same series several times
+// per message paid a locked instruction each time and bounced the line between cores: ~4 % of
+// Herald's CPU in MQTT IM p2p. The first kOwnedStripes threads that update metrics own a stripe
+// each and update it with a plain load and store (one writer: no lock prefix); later threads share
+// the last stripe with atomic adds. Stripes only grow; a fold adds the growth since the last fold.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -20,22 +22,32 @@
 
 namespace herald {
 
-inline constexpr size_t kMetricStripes = 8;
+inline constexpr size_t kOwnedStripes = 16;
+inline constexpr size_t kMetricStripes = kOwnedStripes + 1;  // the last one is shared
 
 // This thread's stripe: threads are numbered as they first update a striped series.
 size_t metric_stripe();
 
-// A sum kept in kMetricStripes cache lines; take() returns it and starts again from zero.
+// One cumulative value per stripe (never reset: its owner writes it without a locked instruction).
+struct alignas(64) StripeCell {
+  std::atomic<double> value{0};
+  void add(size_t stripe, double v) {
+    if (stripe < kOwnedStripes) value.store(value.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+    else value.fetch_add(v, std::memory_order_relaxed);
+  }
+};
+
+// A sum kept in kMetricStripes cache lines.
 class StripedSum {
  public:
-  void add(double v) { cells_[metric_stripe()].value.fetch_add(v, std::memory_order_relaxed); }
-  double take();
+  void add(double v) {
+    size_t s = metric_stripe();
+    cells_[s].add(s, v);
+  }
+  double total() const;  // everything added so far
 
  private:
-  struct alignas(64) Cell {
-    std::atomic<double> value{0};
-  };
-  std::array<Cell, kMetricStripes> cells_;
+  std::array<StripeCell, kMetricStripes> cells_;
 };
 
 // The folding interface MetricsRegistry keeps a list of.
@@ -56,6 +68,7 @@ class FastCounter final : public StripedSeries {
  private:
   prometheus::Counter& series_;
   StripedSum pending_;
+  double folded_ = 0;  // pending_.total() at the last fold (MetricsRegistry serialises folds)
 };
 
 class FastGauge final : public StripedSeries {
@@ -69,7 +82,8 @@ class FastGauge final : public StripedSeries {
  private:
   prometheus::Gauge& series_;
   StripedSum pending_;
-  std::mutex mutex_;  // orders set() and fold(), never taken by add()
+  double folded_ = 0;  // pending_.total() at the last fold or set()
+  std::mutex mutex_;   // orders set() and fold(), never taken by add()
 };
 
 class FastHistogram final : public StripedSeries {
@@ -80,12 +94,14 @@ class FastHistogram final : public StripedSeries {
 
  private:
   struct alignas(64) Stripe {
-    std::unique_ptr<std::atomic<uint64_t>[]> buckets;  // bounds.size() + 1 (the last is +Inf)
-    std::atomic<double> sum{0};
+    std::unique_ptr<StripeCell[]> buckets;  // bounds.size() + 1 (the last is +Inf), cumulative counts
+    StripeCell sum;
   };
   prometheus::Histogram& series_;
   prometheus::Histogram::BucketBoundaries bounds_;
   std::array<Stripe, kMetricStripes> stripes_;
+  std::vector<double> folded_;  // per bucket, summed over stripes, at the last fold
+  double folded_sum_ = 0;
 };
 
 }  // namespace herald
