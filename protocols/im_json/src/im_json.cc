@@ -11,6 +11,7 @@
 #include "herald/binary/utf8.h"
 #include "herald/reason_codes.h"
 #include "entry_writer.h"
+#include "request_reader.h"
 
 namespace herald::im_json {
 namespace {
@@ -534,6 +535,14 @@ bool is_inbox_topic(std::string_view topic) {
 std::string inbox_topic(std::string_view user) { return std::string(kPrefix) + "inbox/" + std::string(user); }
 
 ParseResult parse_request(std::string_view topic, std::string_view payload, std::string_view user) {
+  std::string_view op = topic;
+  if (op.starts_with(kPrefix)) op.remove_prefix(kPrefix.size());
+  if (op.starts_with("send/"))
+    if (auto fast = detail::fast_send_request(op, payload, user)) return std::move(*fast);
+  return detail::reference_parse_request(topic, payload, user);
+}
+
+ParseResult detail::reference_parse_request(std::string_view topic, std::string_view payload, std::string_view user) {
   ParseResult result;
   std::string_view op = topic;
   if (op.starts_with(kPrefix)) op.remove_prefix(kPrefix.size());
