@@ -1,6 +1,7 @@
 #include "messaging/writer.h"
 
 #include <chrono>
+#include <optional>
 
 namespace herald::messaging {
 
@@ -65,7 +66,8 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
     for (auto& job : batch) job.fail(HERALD_REASON_STORAGE_UNAVAILABLE, e.what());
     return;
   }
-  std::string broken;  // why the batch cannot commit: a job without a savepoint failed after writing
+  // Why the batch cannot commit: a job without a savepoint failed after writing.
+  std::optional<std::string> broken;
   for (auto& job : batch) {
     // A savepoint per job: a refused request undoes only its own writes, not its batch neighbours'.
     // Each job starts with an empty txn.user_versions, merged when it is kept (no copy per job).
@@ -98,7 +100,7 @@ void Writer::run_batch(std::deque<WriterJob>& batch) {
   }
   txn.user_versions = std::move(versions);
   try {
-    if (!broken.empty()) throw StorageError("a request failed after writing: " + broken);
+    if (broken) throw StorageError("a request failed after writing: " + *broken);
     store_->flush();  // the batch's counters, before maintenance reads the tables
     if (maintenance_) maintenance_(*store_);
     if (hooks_) hooks_->before_commit(*store_);

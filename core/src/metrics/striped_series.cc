@@ -38,28 +38,29 @@ void FastGauge::fold() {
 
 FastHistogram::FastHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds)
     : series_(series), bounds_(std::move(bounds)), folded_(bounds_.size() + 1, 0.0) {
-  for (auto& s : stripes_) s.buckets = std::make_unique<StripeCell[]>(bounds_.size() + 1);
+  size_t lines = (bounds_.size() + 2 + 7) / 8;  // the buckets and the sum
+  for (auto& s : stripes_) s = std::make_unique<Line[]>(lines);
 }
 
 void FastHistogram::observe(double v) {
   // The first bucket whose upper bound is >= v, as prometheus-cpp's Observe counts it.
   size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   size_t stripe = metric_stripe();
-  Stripe& s = stripes_[stripe];
-  s.buckets[bucket].add(stripe, 1);
-  s.sum.add(stripe, v);
+  stripe_add(slot(stripe, bucket), stripe, 1);
+  stripe_add(slot(stripe, bounds_.size() + 1), stripe, v);
 }
 
 void FastHistogram::fold() {
-  std::vector<double> now(bounds_.size() + 1, 0.0);
+  const size_t buckets = bounds_.size() + 1;
+  std::vector<double> now(buckets, 0.0);
   double sum = 0;
-  for (const auto& s : stripes_) {
-    for (size_t i = 0; i <= bounds_.size(); ++i) now[i] += s.buckets[i].value.load(std::memory_order_relaxed);
-    sum += s.sum.value.load(std::memory_order_relaxed);
+  for (size_t s = 0; s < kMetricStripes; ++s) {
+    for (size_t i = 0; i < buckets; ++i) now[i] += slot(s, i).load(std::memory_order_relaxed);
+    sum += slot(s, buckets).load(std::memory_order_relaxed);
   }
-  std::vector<double> increments(now.size());
+  std::vector<double> increments(buckets);
   bool any = false;
-  for (size_t i = 0; i < now.size(); ++i) {
+  for (size_t i = 0; i < buckets; ++i) {
     increments[i] = now[i] - folded_[i];
     any = any || increments[i] != 0;
   }

@@ -28,13 +28,16 @@ inline constexpr size_t kMetricStripes = kOwnedStripes + 1;  // the last one is 
 // This thread's stripe: threads are numbered as they first update a striped series.
 size_t metric_stripe();
 
-// One cumulative value per stripe (never reset: its owner writes it without a locked instruction).
+// Adds to a cumulative value of `stripe` (never reset: its owner writes it without a locked
+// instruction; the shared stripe takes an atomic add).
+inline void stripe_add(std::atomic<double>& value, size_t stripe, double v) {
+  if (stripe < kOwnedStripes) value.store(value.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
+  else value.fetch_add(v, std::memory_order_relaxed);
+}
+
 struct alignas(64) StripeCell {
   std::atomic<double> value{0};
-  void add(size_t stripe, double v) {
-    if (stripe < kOwnedStripes) value.store(value.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
-    else value.fetch_add(v, std::memory_order_relaxed);
-  }
+  void add(size_t stripe, double v) { stripe_add(value, stripe, v); }
 };
 
 // A sum kept in kMetricStripes cache lines.
@@ -93,13 +96,15 @@ class FastHistogram final : public StripedSeries {
   void fold() override;
 
  private:
-  struct alignas(64) Stripe {
-    std::unique_ptr<StripeCell[]> buckets;  // bounds.size() + 1 (the last is +Inf), cumulative counts
-    StripeCell sum;
+  // One stripe's cumulative bucket counts (bounds.size() + 1, the last is +Inf) and then the sum, in
+  // whole cache lines of its own.
+  struct alignas(64) Line {
+    std::atomic<double> slot[8] = {};
   };
+  std::atomic<double>& slot(size_t stripe, size_t i) { return stripes_[stripe][i / 8].slot[i % 8]; }
   prometheus::Histogram& series_;
   prometheus::Histogram::BucketBoundaries bounds_;
-  std::array<Stripe, kMetricStripes> stripes_;
+  std::array<std::unique_ptr<Line[]>, kMetricStripes> stripes_;
   std::vector<double> folded_;  // per bucket, summed over stripes, at the last fold
   double folded_sum_ = 0;
 };
