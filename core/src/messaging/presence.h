@@ -52,6 +52,13 @@ class Presence {
       for (const auto& [device, count] : u->second) out.push_back(device);
     return out;
   }
+  // Whether a device of `user` other than `device` has a session on this node.
+  bool online_besides(std::string_view user, std::string_view device) const {
+    std::lock_guard lock(mutex_);
+    auto u = sessions_.find(std::string(user));
+    if (u == sessions_.end()) return false;
+    return u->second.size() > 1 || (u->second.size() == 1 && u->second.begin()->first != device);
+  }
   bool online(std::string_view user) const {
     std::lock_guard lock(mutex_);
     return sessions_.count(std::string(user)) != 0;

@@ -346,6 +346,9 @@ SendOutcome Operations::send(MessageStore& store, Txn& txn, const SendInput& in)
         if (auto u = offline_delivery(store, user, copy)) out.deliveries.users.push_back(std::move(*u));
       continue;
     }
+    if (user == in.caller.user && !delivery_.wants_push_targets() &&
+        !presence_.online_besides(user, in.caller.device))
+      continue;  // no other device of the sender to tell (one connecting meanwhile syncs)
     std::string except = user == in.caller.user ? in.caller.device : std::string();
     out.deliveries.users.push_back(user_delivery(store, user, except, copy));
   }
