@@ -84,7 +84,7 @@ ImService::ImService(sdk::Host host, ImConfig config)
       host_.histogram("herald_storage_batch_size", "Requests per group commit.", {1, 2, 4, 8, 16, 32, 64, 128, 256})};
   writer_ = std::make_unique<Writer>(
       std::move(store), wm,
-      [this](const std::map<std::string, uint64_t>& v) {
+      [this](const UserVersions& v) {
         std::unique_lock lock(versions_mutex_);
         for (auto& [user, version] : v) versions_[user] = version;
       },

@@ -138,7 +138,7 @@ class ImService {
   std::unique_ptr<StoreParticipants> participants_;
 
   mutable std::shared_mutex versions_mutex_;
-  std::map<std::string, uint64_t, std::less<>> versions_;  // user -> newest timeline version
+  UserVersions versions_;  // user -> newest timeline version
 
   std::mutex parked_mutex_;
   uint64_t next_parked_ = 1;

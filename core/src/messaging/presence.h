@@ -7,8 +7,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "common/string_hash.h"
 #include "herald/im_service.h"
 
 namespace herald::messaging {
@@ -47,7 +49,7 @@ class Presence {
   std::vector<std::string> devices_online(std::string_view user) const {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
-    auto u = sessions_.find(std::string(user));
+    auto u = sessions_.find(user);
     if (u != sessions_.end())
       for (const auto& [device, count] : u->second) out.push_back(device);
     return out;
@@ -55,19 +57,20 @@ class Presence {
   // Whether a device of `user` other than `device` has a session on this node.
   bool online_besides(std::string_view user, std::string_view device) const {
     std::lock_guard lock(mutex_);
-    auto u = sessions_.find(std::string(user));
+    auto u = sessions_.find(user);
     if (u == sessions_.end()) return false;
     return u->second.size() > 1 || (u->second.size() == 1 && u->second.begin()->first != device);
   }
   bool online(std::string_view user) const {
     std::lock_guard lock(mutex_);
-    return sessions_.count(std::string(user)) != 0;
+    return sessions_.find(user) != sessions_.end();
   }
 
  private:
   mutable std::mutex mutex_;
   std::atomic<const herald_im_log_v1*> remote_{nullptr};
-  std::map<std::string, std::map<std::string, int>> sessions_;  // user -> device -> open sessions
+  // user -> device -> open sessions. Hashed by user: the writer asks once per message.
+  std::unordered_map<std::string, std::map<std::string, int>, StringHash, std::equal_to<>> sessions_;
 };
 
 // For in-process callers holding only the service table (from service_lookup of "herald.im.v1"

@@ -6,7 +6,7 @@
 namespace herald::messaging {
 
 Writer::Writer(std::unique_ptr<MessageStore> store, WriterMetrics metrics,
-               std::function<void(const std::map<std::string, uint64_t>&)> publish_versions,
+               std::function<void(const UserVersions&)> publish_versions,
                std::function<void(MessageStore&)> maintenance, TxnHooks* hooks)
     : store_(std::move(store)), metrics_(metrics), publish_versions_(std::move(publish_versions)),
       maintenance_(std::move(maintenance)), hooks_(hooks) {
@@ -58,7 +58,7 @@ void Writer::run() {
 void Writer::run_batch(std::deque<WriterJob>& batch) {
   auto started = std::chrono::steady_clock::now();
   Txn txn;
-  std::map<std::string, uint64_t> versions;  // of the jobs kept so far
+  UserVersions versions;  // of the jobs kept so far
   std::vector<std::pair<WriterJob*, std::pair<herald_reason, std::string>>> refused;
   try {
     store_->begin();

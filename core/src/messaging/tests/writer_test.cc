@@ -31,7 +31,7 @@ TEST_CASE("a refused job's writes are undone while its batch neighbours commit")
   std::map<std::string, uint64_t> published;
   std::mutex m;
   Writer w(std::make_unique<MessageStore>(dir.file("im.db"), Synchronous::kNormal), WriterMetrics{},
-           [&](const std::map<std::string, uint64_t>& v) {
+           [&](const UserVersions& v) {
              std::lock_guard lock(m);
              for (auto& [k, x] : v) published[k] = x;
            },
@@ -98,7 +98,7 @@ TEST_CASE("cached counters are written with their batch and forgotten when its c
   const std::string file = dir.file("im.db");
   {
     Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const std::map<std::string, uint64_t>&) {}, nullptr, &hooks);
+             [](const UserVersions&) {}, nullptr, &hooks);
     uint64_t seq = 0, version = 0;
     CHECK(run(w, [&](MessageStore& s, Txn&) {
             seq = s.next_conv_seq("c2c:a:b");
@@ -136,7 +136,7 @@ TEST_CASE("a refused job's first touch of a conversation leaves no cached row an
   const std::string file = dir.file("im.db");
   {
     Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+             [](const UserVersions&) {}, nullptr);
     CHECK(run(w, [](MessageStore& s, Txn&) {
             s.touch_user_conv("a", "c2c:a:b", 100);
             s.next_conv_seq("c2c:a:b");
@@ -199,7 +199,7 @@ TEST_CASE("a job without a savepoint that refuses before writing leaves its batc
   const std::string file = dir.file("im.db");
   {
     Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+             [](const UserVersions&) {}, nullptr);
     w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
     OneBatch batch(w);
     auto before = batch.add([](MessageStore& s, Txn&) { insert_row(s, 1); }, false);
@@ -223,7 +223,7 @@ TEST_CASE("a job without a savepoint that fails after writing fails its whole ba
   const std::string file = dir.file("im.db");
   {
     Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const std::map<std::string, uint64_t>&) {}, nullptr);
+             [](const UserVersions&) {}, nullptr);
     w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
     // Written either as a row or only as a cached counter: both count as writes.
     for (bool row : {true, false}) {
