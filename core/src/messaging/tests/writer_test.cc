@@ -161,13 +161,14 @@ namespace {
 // so the queue was taken) until they are queued.
 struct OneBatch {
   explicit OneBatch(Writer& w) : writer(w) {
-    std::promise<void> holding;
-    writer.submit(WriterJob{[this, &holding](MessageStore&, Txn&) {
-                              holding.set_value();
-                              release.get_future().wait();
+    auto holding = std::make_shared<std::promise<void>>();  // shared: set on the writer thread
+    auto held = holding->get_future();
+    writer.submit(WriterJob{[this, holding](MessageStore&, Txn&) {
+                              holding->set_value();
+                              released.wait();
                             },
                             [](herald_reason, const std::string&) {}});
-    REQUIRE(holding.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    REQUIRE(held.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   }
   // Queues fn (without a savepoint when `savepoint` is false); the result is 0 or the refusal.
   std::future<int> add(std::function<void(MessageStore&, Txn&)> fn, bool savepoint) {
@@ -184,6 +185,7 @@ struct OneBatch {
   void run() { release.set_value(); }
   Writer& writer;
   std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
 };
 
 int result(std::future<int>& f) {
