@@ -221,32 +221,29 @@ void MessageStore::commit() {
 }
 
 void MessageStore::rollback() {
-  conv_seqs_.clear();
-  user_versions_.clear();
-  device_acks_.clear();
-  user_convs_.clear();
+  for (auto* c : caches()) c->clear();
   for (auto& [text, statement] : cache_) statement->reset();
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 uint64_t MessageStore::writes() const {
   uint64_t n = static_cast<uint64_t>(sqlite3_total_changes64(db_));
-  for (const auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) n += c->changes();
+  for (const auto* c : caches()) n += c->changes();
   return n;
 }
 
 void MessageStore::savepoint() {
   sql("SAVEPOINT job").run();
-  for (auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) c->job_begin();
+  for (auto* c : caches()) c->job_begin();
 }
 
 void MessageStore::release() {
   sql("RELEASE job").run();
-  for (auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) c->job_keep();
+  for (auto* c : caches()) c->job_keep();
 }
 
 void MessageStore::rollback_savepoint() {
-  for (auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) c->job_undo();
+  for (auto* c : caches()) c->job_undo();
   sql("ROLLBACK TO job").run();
   sql("RELEASE job").run();
 }
@@ -280,7 +277,7 @@ void MessageStore::flush() {
 }
 
 void MessageStore::trim_caches() {
-  for (auto* c : {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}) c->trim(kCacheLimit);
+  for (auto* c : caches()) c->trim(kCacheLimit);
 }
 
 uint64_t MessageStore::max_msg_id() {

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -176,6 +177,11 @@ class MessageStore {
   sqlite3* handle() const { return db_; }
 
  private:
+  // The four counter caches below, for what is done to all of them.
+  std::array<RowCache*, 4> caches() { return {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_}; }
+  std::array<const RowCache*, 4> caches() const {
+    return {&conv_seqs_, &user_versions_, &device_acks_, &user_convs_};
+  }
   void trim_caches();
   // The first column of `query`'s first row, with `a` (and `b`) bound; false when there is none.
   bool load_integer(const char* query, std::string_view a, std::optional<std::string_view> b, uint64_t& v);

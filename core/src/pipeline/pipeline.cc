@@ -17,10 +17,12 @@ Result<std::shared_ptr<PipelineSet>> build_pipelines(const PluginCatalog& catalo
   for (const auto& cp : catalog.pipelines) {
     auto pipeline = std::make_unique<Pipeline>();
     pipeline->name = cp.name;
-    auto acc = metrics.fast_counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
-                               {{"pipeline", cp.name}, {"result", "accepted"}});
-    auto rej = metrics.fast_counter("herald_pipeline_envelopes_total", "Envelopes that finished a pipeline, by result.",
-                               {{"pipeline", cp.name}, {"result", "rejected"}});
+    auto acc = metrics.fast_counter("herald_pipeline_envelopes_total",
+                                    "Envelopes that finished a pipeline, by result.",
+                                    {{"pipeline", cp.name}, {"result", "accepted"}});
+    auto rej = metrics.fast_counter("herald_pipeline_envelopes_total",
+                                    "Envelopes that finished a pipeline, by result.",
+                                    {{"pipeline", cp.name}, {"result", "rejected"}});
     if (acc) pipeline->accepted = acc.value();
     if (rej) pipeline->rejected = rej.value();
     for (const auto& cs : cp.stages) {

@@ -97,7 +97,8 @@ void PipelineEngine::run(Execution* e) {
 bool PipelineEngine::finish_stage(Execution* e) {
   StageInstance& st = *e->pipeline->stages[e->next];
   if (st.duration)
-    st.duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - e->stage_started).count());
+    st.duration->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - e->stage_started).count());
   if (e->verdict == HERALD_VERDICT_REJECT) {
     if (e->reason == HERALD_REASON_OK) e->reason = HERALD_REASON_UNSPECIFIED_ERROR;
     if (e->text.empty()) e->text = "rejected by stage " + st.stage;
@@ -116,8 +117,9 @@ FastCounter* PipelineEngine::reject_counter(StageInstance& st, uint16_t reason) 
   }
   char code[8];
   snprintf(code, sizeof(code), "0x%04x", reason);
-  auto found = metrics_.fast_counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
-                                {{"pipeline", st.pipeline}, {"stage", st.stage}, {"code", code}});
+  auto found =
+      metrics_.fast_counter("herald_stage_rejects_total", "Envelopes a stage rejected, by reason code.",
+                            {{"pipeline", st.pipeline}, {"stage", st.stage}, {"code", code}});
   if (!found) return nullptr;
   // Two loops racing here store the same series: the registry hands out one child per label set.
   if (slot) slot->store(found.value(), std::memory_order_release);

@@ -133,26 +133,33 @@ herald_metric* checked(herald_host_ctx* ctx, R result, MetricHandle::Kind kind) 
 
 herald_metric* metric_counter(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                               uint32_t n) {
-  return checked(ctx, ctx->services->metrics->fast_counter(std::string(view(name)), std::string(view(help)), labels_of(labels, n)),
+  return checked(ctx,
+                 ctx->services->metrics->fast_counter(std::string(view(name)), std::string(view(help)),
+                                                      labels_of(labels, n)),
                  MetricHandle::Kind::kCounter);
 }
 herald_metric* metric_gauge(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                             uint32_t n) {
-  return checked(ctx, ctx->services->metrics->fast_gauge(std::string(view(name)), std::string(view(help)), labels_of(labels, n)),
+  return checked(ctx,
+                 ctx->services->metrics->fast_gauge(std::string(view(name)), std::string(view(help)),
+                                                    labels_of(labels, n)),
                  MetricHandle::Kind::kGauge);
 }
 herald_metric* metric_histogram(herald_host_ctx* ctx, herald_str name, herald_str help, const herald_str* labels,
                                 uint32_t n, const double* bounds, uint32_t bucket_count) {
   prometheus::Histogram::BucketBoundaries buckets(bounds, bounds + bucket_count);
   if (buckets.empty()) buckets = latency_buckets();
-  return checked(ctx, ctx->services->metrics->fast_histogram(std::string(view(name)), std::string(view(help)),
+  return checked(ctx,
+                 ctx->services->metrics->fast_histogram(std::string(view(name)), std::string(view(help)),
                                                         labels_of(labels, n), buckets),
                  MetricHandle::Kind::kHistogram);
 }
 void metric_add(herald_metric* m, double v) {
   auto* h = reinterpret_cast<MetricHandle*>(m);
-  if (h->kind == MetricHandle::Kind::kCounter) static_cast<FastCounter*>(h->series)->add(v);
-  else if (h->kind == MetricHandle::Kind::kGauge) static_cast<FastGauge*>(h->series)->add(v);
+  if (h->kind == MetricHandle::Kind::kCounter)
+    static_cast<FastCounter*>(h->series)->add(v);
+  else if (h->kind == MetricHandle::Kind::kGauge)
+    static_cast<FastGauge*>(h->series)->add(v);
 }
 void metric_set(herald_metric* m, double v) {
   auto* h = reinterpret_cast<MetricHandle*>(m);

@@ -6,11 +6,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "entry_writer.h"
 #include "herald/binary/codec.h"
 #include "herald/binary/media.h"
 #include "herald/binary/utf8.h"
 #include "herald/reason_codes.h"
-#include "entry_writer.h"
 #include "request_reader.h"
 
 namespace herald::im_json {
@@ -208,23 +208,9 @@ Bytes media_from_json(const json& body) {
 binary::SendFrame parse_send(const json& obj, std::string_view kind, std::string_view target, std::string_view user,
                              ReplyContext& ctx) {
   binary::SendFrame send;
-  if (kind == "c2c") {
-    if (!binary::is_valid_user_id(target)) refuse(HERALD_REASON_INVALID_ID, "invalid peer user id");
-    if (!binary::is_valid_user_id(user)) refuse(HERALD_REASON_INVALID_ID, "invalid sender user id");
-    auto conv = binary::make_c2c_conversation(binary::UserId{std::string(user)}, binary::UserId{std::string(target)});
-    if (!conv) refuse(HERALD_REASON_INVALID_ID, "c2c peer must be another user");
-    send.conv = *conv;
-  } else if (kind == "group") {
-    auto conv = binary::is_valid_group_id(target) ? binary::make_group_conversation(binary::GroupId{std::string(target)})
-                                                  : std::nullopt;
-    if (!conv) refuse(HERALD_REASON_INVALID_ID, "invalid group id");
-    send.conv = *conv;
-  } else {
-    auto conv = binary::is_valid_room_id(target) ? binary::make_room_conversation(binary::RoomId{std::string(target)})
-                                                 : std::nullopt;
-    if (!conv) refuse(HERALD_REASON_INVALID_ID, "invalid room id");
-    send.conv = *conv;
-  }
+  auto conv = detail::send_conversation(kind, target, user);
+  if (!conv.conv) refuse(HERALD_REASON_INVALID_ID, conv.refusal);
+  send.conv = std::move(*conv.conv);
   ctx.conv = send.conv.value;
   send.cmid = checked_id<binary::ClientMsgId>(get_string(obj, "cmid", true), "cmid");
   ctx.cmid = send.cmid.value;
@@ -277,14 +263,9 @@ binary::GroupOpFrame parse_group(const json& obj, std::string_view op_name) {
 }
 
 binary::FrameBody parse_body(std::string_view op, const json& obj, std::string_view user, ReplyContext& ctx) {
-  auto split = [](std::string_view s) -> std::pair<std::string_view, std::string_view> {
-    auto slash = s.find('/');
-    if (slash == std::string_view::npos) return {s, {}};
-    return {s.substr(0, slash), s.substr(slash + 1)};
-  };
-  auto [head, rest] = split(op);
+  auto [head, rest] = detail::split_level(op);
   if (head == "send") {
-    auto [kind, target] = split(rest);
+    auto [kind, target] = detail::split_level(rest);
     if ((kind != "c2c" && kind != "group" && kind != "room") || target.empty() ||
         target.find('/') != std::string_view::npos) {
       refuse(HERALD_REASON_TOPIC_NAME_INVALID, "unknown $im/ topic");
@@ -542,7 +523,8 @@ ParseResult parse_request(std::string_view topic, std::string_view payload, std:
   return detail::reference_parse_request(topic, payload, user);
 }
 
-ParseResult detail::reference_parse_request(std::string_view topic, std::string_view payload, std::string_view user) {
+ParseResult detail::reference_parse_request(std::string_view topic, std::string_view payload,
+                                            std::string_view user) {
   ParseResult result;
   std::string_view op = topic;
   if (op.starts_with(kPrefix)) op.remove_prefix(kPrefix.size());
@@ -611,7 +593,9 @@ std::string detail::reference_ack_json(const binary::SendAckFrame& f, const Repl
   return dump(j);
 }
 
-std::string entry_json(const binary::TimelineEntry& entry) { return entry_json(entry, 0); }
+std::string entry_json(const binary::TimelineEntry& entry) {
+  return entry_json(entry, 0);
+}
 
 std::string entry_json(const binary::TimelineEntry& entry, std::uint32_t badge) {
   if (const auto* m = std::get_if<binary::MessageEntry>(&entry))

@@ -58,7 +58,8 @@ class FlatReader {
   }
 
   void skip_ws() {
-    while (pos_ < in_.size() && (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r'))
+    while (pos_ < in_.size() &&
+           (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r'))
       ++pos_;
   }
   bool take(char c) {
@@ -111,33 +112,42 @@ class FlatReader {
   std::size_t pos_ = 0;
 };
 
-std::pair<std::string_view, std::string_view> split(std::string_view s) {
-  auto slash = s.find('/');
-  if (slash == std::string_view::npos) return {s, {}};
-  return {s.substr(0, slash), s.substr(slash + 1)};
-}
-
-std::optional<binary::ConversationId> conversation(std::string_view kind, std::string_view target, std::string_view user) {
-  if (kind == "c2c") {
-    if (!binary::is_valid_user_id(target) || !binary::is_valid_user_id(user)) return std::nullopt;
-    return binary::make_c2c_conversation(binary::UserId{std::string(user)}, binary::UserId{std::string(target)});
-  }
-  if (kind == "group") {
-    if (!binary::is_valid_group_id(target)) return std::nullopt;
-    return binary::make_group_conversation(binary::GroupId{std::string(target)});
-  }
-  if (kind == "room") {
-    if (!binary::is_valid_room_id(target)) return std::nullopt;
-    return binary::make_room_conversation(binary::RoomId{std::string(target)});
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
-std::optional<ParseResult> fast_send_request(std::string_view op, std::string_view payload, std::string_view user) {
-  auto [head, rest] = split(op);
-  auto [kind, target] = split(rest);
+std::pair<std::string_view, std::string_view> split_level(std::string_view op) {
+  auto slash = op.find('/');
+  if (slash == std::string_view::npos) return {op, {}};
+  return {op.substr(0, slash), op.substr(slash + 1)};
+}
+
+SendConversation send_conversation(std::string_view kind, std::string_view target, std::string_view user) {
+  SendConversation out;
+  if (kind == "c2c") {
+    if (!binary::is_valid_user_id(target))
+      out.refusal = "invalid peer user id";
+    else if (!binary::is_valid_user_id(user))
+      out.refusal = "invalid sender user id";
+    else if (!(out.conv = binary::make_c2c_conversation(binary::UserId{std::string(user)},
+                                                        binary::UserId{std::string(target)})))
+      out.refusal = "c2c peer must be another user";
+  } else if (kind == "group") {
+    if (binary::is_valid_group_id(target))
+      out.conv = binary::make_group_conversation(binary::GroupId{std::string(target)});
+    if (!out.conv) out.refusal = "invalid group id";
+  } else if (kind == "room") {
+    if (binary::is_valid_room_id(target))
+      out.conv = binary::make_room_conversation(binary::RoomId{std::string(target)});
+    if (!out.conv) out.refusal = "invalid room id";
+  } else {
+    out.refusal = "unknown conversation kind";
+  }
+  return out;
+}
+
+std::optional<ParseResult> fast_send_request(std::string_view op, std::string_view payload,
+                                             std::string_view user) {
+  auto [head, rest] = split_level(op);
+  auto [kind, target] = split_level(rest);
   if (head != "send" || target.empty() || target.find('/') != std::string_view::npos) return std::nullopt;
   SendFields f;
   if (!FlatReader(payload).read(f)) return std::nullopt;
@@ -145,7 +155,7 @@ std::optional<ParseResult> fast_send_request(std::string_view op, std::string_vi
   if (f.req_id && f.req_id->size() > kMaxReqIdLength) return std::nullopt;
   if (!f.cmid || !binary::ClientMsgId::valid(*f.cmid)) return std::nullopt;
   if (f.type != "text" || !f.body) return std::nullopt;
-  auto conv = conversation(kind, target, user);
+  auto conv = send_conversation(kind, target, user).conv;
   if (!conv) return std::nullopt;
 
   binary::SendFrame send;

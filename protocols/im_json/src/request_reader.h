@@ -9,14 +9,27 @@
 
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "herald/im_json/im_json.h"
 
 namespace herald::im_json::detail {
 
 // `op`: the topic without "$im/". nullopt: not handled here, use reference_parse_request.
-std::optional<ParseResult> fast_send_request(std::string_view op, std::string_view payload, std::string_view user);
+std::optional<ParseResult> fast_send_request(std::string_view op, std::string_view payload,
+                                             std::string_view user);
 // The nlohmann path of parse_request (every request, every error).
 ParseResult reference_parse_request(std::string_view topic, std::string_view payload, std::string_view user);
+
+// Rules both paths follow. "send/c2c/bob" -> {"send", "c2c/bob"}: the first level of an `$im/` op
+// and the rest.
+std::pair<std::string_view, std::string_view> split_level(std::string_view op);
+// The conversation `user` sends to on `$im/send/<kind>/<target>`, or the text of its INVALID_ID
+// refusal.
+struct SendConversation {
+  std::optional<binary::ConversationId> conv;
+  const char* refusal = nullptr;  // set when conv is not
+};
+SendConversation send_conversation(std::string_view kind, std::string_view target, std::string_view user);
 
 }  // namespace herald::im_json::detail

@@ -341,17 +341,18 @@ void ImAdapter::on_request(const binary::SessionInfo& info, hb::Frame frame, bin
 
 void ImAdapter::deliver(std::string_view user, std::string_view except_device, std::string_view push_frame) {
   auto devices = registry_.devices(user);
+  auto receives = [&](const session::DeviceSession& d) {
+    return except_device.empty() || d.device != except_device;
+  };
   // Nobody to deliver to (typically the sender's own copy, with no other device connected): the
   // frame is not even decoded.
-  if (std::none_of(devices.begin(), devices.end(),
-                   [&](const auto& d) { return except_device.empty() || d.device != except_device; }))
-    return;
+  if (std::none_of(devices.begin(), devices.end(), receives)) return;
   auto frame = decode_reply(push_frame);
   if (!frame || !std::holds_alternative<hb::PushFrame>(frame->body)) return;
   const auto& push = std::get<hb::PushFrame>(frame->body);
   std::weak_ptr<ImAdapter> weak = weak_from_this();
   for (const auto& d : devices) {
-    if (!except_device.empty() && d.device == except_device) continue;
+    if (!receives(d)) continue;
     if (d.protocol == session::Protocol::kMqtt) {
       auto control = std::static_pointer_cast<session::MqttSessionControl>(d.control);
       if (!control) continue;
