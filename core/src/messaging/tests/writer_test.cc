@@ -24,6 +24,12 @@ int run(Writer& w, std::function<void(MessageStore&, Txn&)> fn) {
   REQUIRE(fut.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   return fut.get();
 }
+
+// A writer on `file` whose published versions nobody reads (the tests below look at the tables).
+std::unique_ptr<Writer> open_writer(const std::string& file, TxnHooks* hooks = nullptr) {
+  return std::make_unique<Writer>(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
+                                  [](const UserVersions&) {}, nullptr, hooks);
+}
 }  // namespace
 
 TEST_CASE("a refused job's writes are undone while its batch neighbours commit") {
@@ -97,8 +103,8 @@ TEST_CASE("cached counters are written with their batch and forgotten when its c
   FailingCommit hooks;
   const std::string file = dir.file("im.db");
   {
-    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const UserVersions&) {}, nullptr, &hooks);
+    auto writer = open_writer(file, &hooks);
+    Writer& w = *writer;
     uint64_t seq = 0, version = 0;
     CHECK(run(w, [&](MessageStore& s, Txn&) {
             seq = s.next_conv_seq("c2c:a:b");
@@ -135,8 +141,8 @@ TEST_CASE("a refused job's first touch of a conversation leaves no cached row an
   herald::test::TempDir dir;
   const std::string file = dir.file("im.db");
   {
-    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const UserVersions&) {}, nullptr);
+    auto writer = open_writer(file);
+    Writer& w = *writer;
     CHECK(run(w, [](MessageStore& s, Txn&) {
             s.touch_user_conv("a", "c2c:a:b", 100);
             s.next_conv_seq("c2c:a:b");
@@ -200,8 +206,8 @@ TEST_CASE("a job without a savepoint that refuses before writing leaves its batc
   herald::test::TempDir dir;
   const std::string file = dir.file("im.db");
   {
-    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const UserVersions&) {}, nullptr);
+    auto writer = open_writer(file);
+    Writer& w = *writer;
     w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
     OneBatch batch(w);
     auto before = batch.add([](MessageStore& s, Txn&) { insert_row(s, 1); }, false);
@@ -224,8 +230,8 @@ TEST_CASE("a job without a savepoint that fails after writing fails its whole ba
   herald::test::TempDir dir;
   const std::string file = dir.file("im.db");
   {
-    Writer w(std::make_unique<MessageStore>(file, Synchronous::kNormal), WriterMetrics{},
-             [](const UserVersions&) {}, nullptr);
+    auto writer = open_writer(file);
+    Writer& w = *writer;
     w.exclusive([](MessageStore& s) { s.exec("CREATE TABLE t(v INTEGER)"); });
     // Written either as a row or only as a cached counter: both count as writes.
     for (bool row : {true, false}) {
